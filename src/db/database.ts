@@ -1,0 +1,190 @@
+// Opens the database (embedded PGlite or a PostgreSQL server) and hands out the only kinds of
+// transaction request code may use. Guarantees: every transaction runs as the app role (no
+// BYPASSRLS, owns nothing), and tenant rows are reachable only through withWorkspace().
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PGliteDialect, PostgresDialect, sql, type Transaction } from 'kysely';
+import pg from 'pg';
+import { applyMigrations, type MigrationReport, type OwnerSession } from './migrate.js';
+import type { DB } from './types.js';
+
+export const APP_ROLE = 'throughline_app';
+
+/** Per-statement ceiling inside request transactions; a runaway query fails instead of piling up. */
+const STATEMENT_TIMEOUT = '15s';
+
+declare const appTxBrand: unique symbol;
+declare const userTxBrand: unique symbol;
+declare const workspaceTxBrand: unique symbol;
+
+/** A transaction running as the app role with no tenant selected: tenant tables show no rows. */
+export type AppTx = Transaction<DB> & { readonly [appTxBrand]: true };
+/** An app-role transaction that may also read the memberships and workspaces of one user. */
+export type UserTx = AppTx & { readonly [userTxBrand]: true };
+/** An app-role transaction scoped by RLS to one workspace. Tenant queries take this first. */
+export type WorkspaceTx = AppTx & { readonly [workspaceTxBrand]: true };
+
+export type DatabaseKind = 'embedded' | 'postgres';
+
+export interface Database {
+  readonly kind: DatabaseKind;
+  /** Runs fn in a transaction that can see and write only `workspaceId`'s tenant rows. */
+  withWorkspace<T>(workspaceId: string, fn: (tx: WorkspaceTx) => Promise<T>): Promise<T>;
+  /** Runs fn as the app role with the user's own memberships visible (and no tenant rows). */
+  withUser<T>(userId: string, fn: (tx: UserTx) => Promise<T>): Promise<T>;
+  /** Runs fn as the app role with no tenant and no user: platform tables only. */
+  withAppRole<T>(fn: (tx: AppTx) => Promise<T>): Promise<T>;
+  /** Applies pending migrations with the owner's connection. */
+  migrate(): Promise<MigrationReport>;
+  /** Throws unless a round trip to the database succeeds. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class DatabaseSetupError extends Error {
+  override name = 'DatabaseSetupError';
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function assertUuid(value: string, what: string): void {
+  // A malformed id would make the policy's ::uuid cast raise inside the query; refuse it early.
+  if (!UUID.test(value)) throw new TypeError(`${what} must be a UUID`);
+}
+
+export interface DatabaseOptions {
+  /** Absent: embedded PGlite under dataDir. */
+  databaseUrl?: string | undefined;
+  /** Connection used for migrations; defaults to databaseUrl. */
+  ownerUrl?: string | undefined;
+  dataDir: string;
+  /** An already-open PGlite (tests load a migrated template into memory). */
+  pglite?: PGlite;
+  poolSize?: number;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.databaseUrl === undefined) return openEmbedded(options);
+  return openServer(options.databaseUrl, options.ownerUrl ?? options.databaseUrl, options.poolSize ?? 10);
+}
+
+async function openEmbedded(options: DatabaseOptions): Promise<Database> {
+  let pglite = options.pglite;
+  if (pglite === undefined) {
+    const dir = path.join(options.dataDir, 'pgdata');
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    pglite = await PGlite.create(dir);
+  }
+  const embedded = pglite;
+  // PGlite's only user is a superuser; the app role is switched to inside every transaction,
+  // so RLS applies exactly as on a server. (The embedded database has no network listener.)
+  const app = new Kysely<DB>({ dialect: new PGliteDialect({ pglite: embedded }) });
+  const owner: OwnerSession = {
+    exec: async (script) => {
+      await embedded.exec(script);
+    },
+    query: async <R>(text: string, params: unknown[] = []) => (await embedded.query<R>(text, params)).rows,
+  };
+  return buildDatabase('embedded', app, {
+    migrate: () => applyMigrations(owner),
+    close: async () => {
+      if (!embedded.closed) await embedded.close();
+    },
+  });
+}
+
+async function openServer(databaseUrl: string, ownerUrl: string, poolSize: number): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, types: { getTypeParser: parseTypes } });
+  const app = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await assertSafeAppLogin(pool);
+  } catch (error) {
+    await app.destroy();
+    throw error;
+  }
+  return buildDatabase('postgres', app, {
+    migrate: async () => {
+      const client = new pg.Client({ connectionString: ownerUrl });
+      await client.connect();
+      try {
+        return await applyMigrations({
+          exec: async (script) => {
+            await client.query(script);
+          },
+          query: async <R>(text: string, params: unknown[] = []) =>
+            (await client.query(text, params)).rows as R[],
+        });
+      } finally {
+        await client.end();
+      }
+    },
+    close: () => app.destroy(),
+  });
+}
+
+const INT8_OID = 20;
+
+// bigint (money in minor units, counts) as a JS number, as PGlite returns it: both drivers agree,
+// and every value we store in bigint stays far below 2^53.
+const parseTypes = ((oid: number, format?: 'text' | 'binary') =>
+  oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser;
+
+/**
+ * SECURITY: the login the app serves requests with must not be able to skip RLS. A superuser or
+ * BYPASSRLS login would turn every policy into a no-op for any code path that forgot a role switch.
+ */
+async function assertSafeAppLogin(pool: pg.Pool): Promise<void> {
+  let row: { rolsuper: boolean; rolbypassrls: boolean } | undefined;
+  try {
+    const result = await pool.query<{ rolsuper: boolean; rolbypassrls: boolean }>(
+      'SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user',
+    );
+    row = result.rows[0];
+  } catch {
+    throw new DatabaseSetupError('DATABASE_URL: cannot connect to the PostgreSQL server');
+  }
+  if (row === undefined || row.rolsuper || row.rolbypassrls) {
+    throw new DatabaseSetupError(
+      'DATABASE_URL must log in as a role that is neither superuser nor BYPASSRLS (see docs/operations/postgres.md); use DATABASE_OWNER_URL for migrations',
+    );
+  }
+}
+
+function buildDatabase(
+  kind: DatabaseKind,
+  app: Kysely<DB>,
+  lifecycle: { migrate: () => Promise<MigrationReport>; close: () => Promise<void> },
+): Database {
+  // SECURITY: the only code that sets the role and tenant settings. set_config(..., true) is
+  // transaction-local, so nothing survives into the next use of a pooled connection.
+  async function inAppRole<T>(workspaceId: string, userId: string, fn: (tx: Transaction<DB>) => Promise<T>): Promise<T> {
+    return app.transaction().execute(async (trx) => {
+      await sql`SELECT set_config('role', ${APP_ROLE}, true),
+                       set_config('statement_timeout', ${STATEMENT_TIMEOUT}, true),
+                       set_config('app.workspace_id', ${workspaceId}, true),
+                       set_config('app.user_id', ${userId}, true)`.execute(trx);
+      return fn(trx);
+    });
+  }
+
+  return {
+    kind,
+    async withWorkspace(workspaceId, fn) {
+      assertUuid(workspaceId, 'workspaceId');
+      return inAppRole(workspaceId, '', (trx) => fn(trx as WorkspaceTx));
+    },
+    async withUser(userId, fn) {
+      assertUuid(userId, 'userId');
+      return inAppRole('', userId, (trx) => fn(trx as UserTx));
+    },
+    withAppRole(fn) {
+      return inAppRole('', '', (trx) => fn(trx as AppTx));
+    },
+    migrate: lifecycle.migrate,
+    async ping() {
+      await sql`SELECT 1`.execute(app);
+    },
+    close: lifecycle.close,
+  };
+}

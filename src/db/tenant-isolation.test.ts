@@ -1,0 +1,169 @@
+// Tenant isolation, attacked directly in the database: these run on PGlite and, in CI, on a real
+// PostgreSQL server (TEST_DATABASE_URL), through the same withWorkspace() the app uses.
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../test/support/database.js';
+import type { Database } from './index.js';
+
+let t: TestDatabase;
+let db: Database;
+const workspaceA = randomUUID();
+const workspaceB = randomUUID();
+let userA = '';
+
+async function seedWorkspace(id: string, name: string, externalId: string) {
+  await db.withWorkspace(id, async (tx) => {
+    await tx.insertInto('workspaces').values({ id, name }).execute();
+    await tx
+      .insertInto('campaigns')
+      .values({ workspace_id: id, channel: 'google-ads', external_id: externalId, name: `${name} search`, daily_budget_minor: 1000 })
+      .execute();
+  });
+}
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  db = t.db;
+  await seedWorkspace(workspaceA, 'Alpha', 'a-1');
+  await seedWorkspace(workspaceB, 'Bravo', 'b-1');
+  const user = await db.withAppRole((tx) =>
+    tx.insertInto('users').values({ email: 'a@example.test', name: 'A', password_hash: null }).returning('id').executeTakeFirstOrThrow(),
+  );
+  userA = user.id;
+  await db.withWorkspace(workspaceA, (tx) => tx.insertInto('memberships').values({ workspace_id: workspaceA, user_id: userA, role: 'owner' }).execute());
+});
+
+afterAll(async () => {
+  await t?.close();
+});
+
+describe(`tenant isolation (${process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite'})`, () => {
+  it('shows a workspace only its own rows', async () => {
+    const rows = await db.withWorkspace(workspaceA, (tx) => tx.selectFrom('campaigns').select(['workspace_id', 'external_id']).execute());
+    expect(rows).toEqual([{ workspace_id: workspaceA, external_id: 'a-1' }]);
+  });
+
+  it('returns nothing for an explicit filter on another workspace', async () => {
+    const rows = await db.withWorkspace(workspaceA, (tx) => tx.selectFrom('campaigns').selectAll().where('workspace_id', '=', workspaceB).execute());
+    expect(rows).toEqual([]);
+  });
+
+  it('cannot update or delete another workspace’s rows', async () => {
+    const updated = await db.withWorkspace(workspaceA, (tx) =>
+      tx.updateTable('campaigns').set({ name: 'pwned' }).where('workspace_id', '=', workspaceB).executeTakeFirst(),
+    );
+    expect(Number(updated.numUpdatedRows)).toBe(0);
+    const deleted = await db.withWorkspace(workspaceA, (tx) => tx.deleteFrom('campaigns').executeTakeFirst());
+    expect(Number(deleted.numDeletedRows)).toBe(1); // its own row only
+    const survivors = await db.withWorkspace(workspaceB, (tx) => tx.selectFrom('campaigns').select('name').execute());
+    expect(survivors).toEqual([{ name: 'Bravo search' }]);
+  });
+
+  it('cannot insert a row into another workspace', async () => {
+    await expect(
+      db.withWorkspace(workspaceA, (tx) =>
+        tx.insertInto('campaigns').values({ workspace_id: workspaceB, channel: 'vk-ads', external_id: 'x', name: 'smuggled' }).execute(),
+      ),
+    ).rejects.toThrow(/row-level security/);
+  });
+
+  it('cannot move its own row into another workspace', async () => {
+    await db.withWorkspace(workspaceA, (tx) =>
+      tx.insertInto('campaigns').values({ workspace_id: workspaceA, channel: 'vk-ads', external_id: 'a-2', name: 'mine' }).execute(),
+    );
+    await expect(
+      db.withWorkspace(workspaceA, (tx) => tx.updateTable('campaigns').set({ workspace_id: workspaceB }).where('external_id', '=', 'a-2').execute()),
+    ).rejects.toThrow(/row-level security/);
+  });
+
+  it('sees no tenant rows when no workspace is set', async () => {
+    const counts = await db.withAppRole(async (tx) => ({
+      campaigns: await tx.selectFrom('campaigns').selectAll().execute(),
+      workspaces: await tx.selectFrom('workspaces').selectAll().execute(),
+      memberships: await tx.selectFrom('memberships').selectAll().execute(),
+    }));
+    expect(counts).toEqual({ campaigns: [], workspaces: [], memberships: [] });
+  });
+
+  it('fails closed when the workspace setting is empty rather than erroring or matching all', async () => {
+    const rows = await db.withAppRole(async (tx) => {
+      await sql`SELECT set_config('app.workspace_id', '', true)`.execute(tx);
+      return tx.selectFrom('campaigns').selectAll().execute();
+    });
+    expect(rows).toEqual([]);
+  });
+
+  it('lets a user list only the workspaces they belong to', async () => {
+    const rows = await db.withUser(userA, (tx) => tx.selectFrom('workspaces').select('id').execute());
+    expect(rows).toEqual([{ id: workspaceA }]);
+    const foreignMembers = await db.withUser(userA, (tx) => tx.selectFrom('memberships').selectAll().where('workspace_id', '=', workspaceB).execute());
+    expect(foreignMembers).toEqual([]);
+  });
+
+  it('does not leak the workspace into the next transaction on the same connection', async () => {
+    // Many sequential and parallel transactions: a session-level SET would leak somewhere here.
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        i % 2 === 0
+          ? db.withWorkspace(i % 4 === 0 ? workspaceA : workspaceB, (tx) => tx.selectFrom('campaigns').select('workspace_id').execute())
+          : db.withAppRole((tx) => tx.selectFrom('campaigns').select('workspace_id').execute()),
+      ),
+    );
+    results.forEach((rows, i) => {
+      const expected = i % 2 === 0 ? (i % 4 === 0 ? workspaceA : workspaceB) : undefined;
+      for (const row of rows) expect(row.workspace_id).toBe(expected);
+      if (i % 2 === 1) expect(rows).toEqual([]);
+    });
+  });
+
+  it('runs requests as a role that is not superuser, not BYPASSRLS and owns no table', async () => {
+    const [role] = await db.withAppRole((tx) =>
+      sql<{ name: string; rolsuper: boolean; rolbypassrls: boolean; owned: number }>`
+        SELECT current_user AS name, r.rolsuper, r.rolbypassrls,
+               (SELECT count(*)::int FROM pg_class c WHERE c.relowner = r.oid) AS owned
+        FROM pg_roles r WHERE r.rolname = current_user`
+        .execute(tx)
+        .then((r) => r.rows),
+    );
+    expect(role).toEqual({ name: 'throughline_app', rolsuper: false, rolbypassrls: false, owned: 0 });
+  });
+
+  it('cannot turn off row-level security, or drop a policy, as the app role', async () => {
+    await expect(db.withWorkspace(workspaceA, (tx) => sql`ALTER TABLE campaigns DISABLE ROW LEVEL SECURITY`.execute(tx))).rejects.toThrow(/owner/);
+    await expect(db.withWorkspace(workspaceA, (tx) => sql`ALTER TABLE campaigns NO FORCE ROW LEVEL SECURITY`.execute(tx))).rejects.toThrow(/owner/);
+    await expect(db.withWorkspace(workspaceA, (tx) => sql`DROP POLICY campaigns_tenant ON campaigns`.execute(tx))).rejects.toThrow(/owner/);
+  });
+
+  it('cannot reach the migration ledger', async () => {
+    await expect(db.withAppRole((tx) => sql`SELECT * FROM schema_migrations`.execute(tx))).rejects.toThrow(/permission denied/);
+  });
+
+  it('refuses a workspace id that is not a UUID before it reaches SQL', async () => {
+    await expect(db.withWorkspace("' OR 1=1 --", async () => 1)).rejects.toThrow(/UUID/);
+  });
+});
+
+describe('every tenant table is protected by RLS', () => {
+  it('has ENABLE and FORCE row-level security and a policy on each table with workspace_id', async () => {
+    const tables = await t.owner.query<{ table: string; enabled: boolean; forced: boolean; policies: number }>(`
+      SELECT c.relname AS table, c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced,
+             (SELECT count(*)::int FROM pg_policy p WHERE p.polrelid = c.oid) AS policies
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
+        AND (c.relname = 'workspaces'
+             OR EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'workspace_id' AND NOT a.attisdropped))
+      ORDER BY 1`);
+    expect(tables.map((r) => r.table)).toEqual(expect.arrayContaining(['campaigns', 'memberships', 'workspaces']));
+    const unprotected = tables.filter((r) => !r.enabled || !r.forced || r.policies === 0).map((r) => r.table);
+    expect(unprotected).toEqual([]);
+  });
+
+  it('has every policy fail closed on the transaction-local setting', async () => {
+    const policies = await t.owner.query<{ table: string; policy: string; qual: string }>(`
+      SELECT tablename AS table, policyname AS policy, coalesce(qual, '') || ' ' || coalesce(with_check, '') AS qual
+      FROM pg_policies WHERE schemaname = 'public'`);
+    expect(policies.length).toBeGreaterThan(0);
+    for (const p of policies) expect(p.qual, `${p.table}.${p.policy}`).toMatch(/\(?NULLIF\(current_setting\('app\.(workspace|user)_id'::text, true\), ''::text\)\)?::uuid/i);
+  });
+});

@@ -1,0 +1,2 @@
+// Health module: /healthz and /readyz.
+export { registerHealthRoutes } from './routes.js';

@@ -1,0 +1,60 @@
+// Starts the HTTP(S) server: opens the database, applies migrations, builds the app, listens.
+// Guarantees: with TLS files it speaks TLS 1.3 only; without them it listens on loopback only
+// (or behind a declared proxy; config.ts enforces that); shutdown closes connections cleanly.
+import { readFile } from 'node:fs/promises';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildApp } from './app.js';
+import type { Config } from './config.js';
+import { openDatabase, type Database } from './db/index.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  db: Database;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function loadTlsFiles(config: Pick<Config, 'TLS_CERT_FILE' | 'TLS_KEY_FILE'>) {
+  if (config.TLS_CERT_FILE === undefined || config.TLS_KEY_FILE === undefined) return undefined;
+  const [cert, key] = await Promise.all([readFile(config.TLS_CERT_FILE), readFile(config.TLS_KEY_FILE)]);
+  // SECURITY: TLS 1.3 only; a TLS 1.2 (or older) client fails the handshake.
+  return { cert, key, minVersion: 'TLSv1.3' as const };
+}
+
+export async function openConfiguredDatabase(config: Config): Promise<Database> {
+  return openDatabase({ databaseUrl: config.DATABASE_URL, ownerUrl: config.DATABASE_OWNER_URL, dataDir: config.DATA_DIR });
+}
+
+/** Opens everything and listens; `prepare` runs between migrations and listening (demo seeding). */
+export async function startServer(
+  config: Config,
+  logger: Logger,
+  prepare?: (db: Database) => Promise<void>,
+): Promise<RunningServer> {
+  const https = await loadTlsFiles(config);
+  const db = await openConfiguredDatabase(config);
+  try {
+    const report = await db.migrate();
+    if (report.applied.length > 0) logger.info({ applied: report.applied }, 'migrations applied');
+    await prepare?.(db);
+    const app = await buildApp({ config, db, logger, ...(https === undefined ? {} : { https }) });
+    await app.listen({ port: config.PORT, host: config.HOST });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : config.PORT;
+    const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
+    const url = `${https === undefined ? 'http' : 'https'}://${host}:${port}`;
+    return {
+      app,
+      db,
+      url,
+      async close() {
+        await app.close();
+        await db.close();
+      },
+    };
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}

@@ -1,0 +1,54 @@
+// A private, migrated database for one test suite: PGlite in memory, or a fresh copy of the
+// template database on a PostgreSQL server. `owner` runs SQL as the owner/superuser connection,
+// for assertions about the schema and for attacks that need more power than the app has.
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { openDatabase, type Database } from '../../src/db/index.js';
+import { appUrl, ownerUrl, withDatabaseName } from './urls.js';
+
+export interface TestDatabase {
+  db: Database;
+  kind: Database['kind'];
+  owner: { query<R>(text: string, params?: unknown[]): Promise<R[]> };
+  /** Connection string of this suite's database for the app login (postgres only). */
+  appUrl?: string;
+  close(): Promise<void>;
+}
+
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const target = inject('testDatabase');
+  if (target.kind === 'embedded') {
+    const tarball = await readFile(target.templateFile);
+    const pglite = await PGlite.create({ loadDataDir: new Blob([tarball]) });
+    const db = await openDatabase({ dataDir: '', pglite });
+    return {
+      db,
+      kind: 'embedded',
+      owner: { query: async <R>(text: string, params: unknown[] = []) => (await pglite.query<R>(text, params)).rows },
+      close: () => db.close(),
+    };
+  }
+  const name = `${target.templateName}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: ownerUrl() });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name} TEMPLATE ${target.templateName}`);
+  const suiteAppUrl = withDatabaseName(appUrl(), name);
+  const db = await openDatabase({ databaseUrl: suiteAppUrl, ownerUrl: withDatabaseName(ownerUrl(), name), dataDir: '' });
+  const owner = new pg.Client({ connectionString: withDatabaseName(ownerUrl(), name) });
+  await owner.connect();
+  return {
+    db,
+    kind: 'postgres',
+    appUrl: suiteAppUrl,
+    owner: { query: async <R>(text: string, params: unknown[] = []) => (await owner.query(text, params)).rows as R[] },
+    async close() {
+      await db.close();
+      await owner.end();
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
