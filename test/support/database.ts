@@ -6,15 +6,15 @@ import { readFile } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { openDatabase, type Database } from '../../src/db/index.js';
+import { openDatabase, type Database, type OwnerSession } from '../../src/db/index.js';
 import { appUrl, ownerUrl, withDatabaseName } from './urls.js';
 
 export interface TestDatabase {
   db: Database;
   kind: Database['kind'];
-  owner: { query<R>(text: string, params?: unknown[]): Promise<R[]> };
-  /** Connection string of this suite's database for the app login (postgres only). */
-  appUrl?: string;
+  owner: OwnerSession;
+  /** Connection strings of this suite's database for the app and owner logins (postgres only). */
+  urls?: { app: string; owner: string };
   close(): Promise<void>;
 }
 
@@ -27,7 +27,10 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     return {
       db,
       kind: 'embedded',
-      owner: { query: async <R>(text: string, params: unknown[] = []) => (await pglite.query<R>(text, params)).rows },
+      owner: {
+        exec: async (script) => void (await pglite.exec(script)),
+        query: async <R>(text: string, params: unknown[] = []) => (await pglite.query<R>(text, params)).rows,
+      },
       close: () => db.close(),
     };
   }
@@ -35,15 +38,18 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const admin = new pg.Client({ connectionString: ownerUrl() });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name} TEMPLATE ${target.templateName}`);
-  const suiteAppUrl = withDatabaseName(appUrl(), name);
-  const db = await openDatabase({ databaseUrl: suiteAppUrl, ownerUrl: withDatabaseName(ownerUrl(), name), dataDir: '' });
-  const owner = new pg.Client({ connectionString: withDatabaseName(ownerUrl(), name) });
+  const urls = { app: withDatabaseName(appUrl(), name), owner: withDatabaseName(ownerUrl(), name) };
+  const db = await openDatabase({ databaseUrl: urls.app, ownerUrl: urls.owner, dataDir: '' });
+  const owner = new pg.Client({ connectionString: urls.owner });
   await owner.connect();
   return {
     db,
     kind: 'postgres',
-    appUrl: suiteAppUrl,
-    owner: { query: async <R>(text: string, params: unknown[] = []) => (await owner.query(text, params)).rows as R[] },
+    urls,
+    owner: {
+      exec: async (script) => void (await owner.query(script)),
+      query: async <R>(text: string, params: unknown[] = []) => (await owner.query(text, params)).rows as R[],
+    },
     async close() {
       await db.close();
       await owner.end();
