@@ -9,7 +9,7 @@ import type { Config } from './config.js';
 import type { Database } from './db/index.js';
 import { registerHealthRoutes } from './health/index.js';
 import { registerCspReport } from './http/csp-report.js';
-import { registerErrorHandling, sendError } from './http/error-handler.js';
+import { registerErrorHandler, sendError } from './http/error-handler.js';
 import { registerOpenApi } from './http/openapi.js';
 import { generateRequestId, registerRequestContext } from './http/request-context.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
@@ -53,6 +53,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   // Only JSON bodies by default: text/plain is a CORS "simple" type a foreign page can send.
   app.removeContentTypeParser('text/plain');
+  registerErrorHandler(app);
 
   registerRequestContext(app);
   await registerSecurityHeaders(app, { upgradeInsecureRequests: tls || config.TRUST_PROXY.length > 0 });
@@ -72,8 +73,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerCspReport(app);
   const webBuilt = await registerWebApp(app, webRoot);
 
-  registerErrorHandling(app, {
-    notFound: (request, reply) => (webBuilt && wantsAppShell(request) ? sendAppShell(reply) : sendError(reply, request, 'request.not_found')),
-  });
+  app.setNotFoundHandler((request, reply) =>
+    webBuilt && wantsAppShell(request) ? sendAppShell(reply) : sendError(reply, request, 'request.not_found'),
+  );
   return app;
 }

@@ -48,7 +48,8 @@ function toAppError(error: FastifyError): AppError | undefined {
   return undefined;
 }
 
-export function registerErrorHandling(app: FastifyInstance, options: { notFound?: (request: FastifyRequest, reply: FastifyReply) => FastifyReply | undefined } = {}): void {
+/** Must run before any route or plugin is registered, so every child context inherits it. */
+export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const known = toAppError(error);
     if (known !== undefined) {
@@ -62,6 +63,4 @@ export function registerErrorHandling(app: FastifyInstance, options: { notFound?
     }
     return sendError(reply, request, 'internal');
   });
-
-  app.setNotFoundHandler((request, reply) => options.notFound?.(request, reply) ?? sendError(reply, request, 'request.not_found'));
 }

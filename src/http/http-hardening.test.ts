@@ -118,9 +118,9 @@ describe('bad input gets a 4xx in the one error shape', () => {
 
   it('answers zod validation failures with 400 request.invalid and the failing fields', async () => {
     const res = await t.app.inject({ method: 'POST', url: '/api/csp-report', headers: { 'content-type': 'application/csp-report' }, payload: '{"csp-report":{"line-number":"ten"}}' });
-    expect(res.statusCode).toBe(400);
+    expect(res.statusCode, res.body).toBe(400);
     const body = JSON.parse(res.body) as { error: { code: string; details: unknown[] } };
-    expect(body.error.code).toBe('request.invalid');
+    expect(body.error?.code, res.body).toBe('request.invalid');
     expect(body.error.details.length).toBeGreaterThan(0);
   });
 

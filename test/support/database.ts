@@ -53,8 +53,21 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     async close() {
       await db.close();
       await owner.end();
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await dropWhenIdle(admin, name);
       await admin.end();
     },
   };
+}
+
+/** The app login's sessions end asynchronously after pool.end(); wait for them, then drop. */
+async function dropWhenIdle(admin: pg.Client, name: string): Promise<void> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+      return;
+    } catch (error) {
+      if (attempt >= 50) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }
