@@ -17,7 +17,7 @@ import { registerSecurityTxt } from './http/security-txt.js';
 import { registerWebApp, sendAppShell, wantsAppShell } from './http/web.js';
 import { PACKAGE_VERSION, WEB_ROOT } from './paths.js';
 
-export type AppConfig = Pick<Config, 'BODY_LIMIT_BYTES' | 'TRUST_PROXY' | 'PUBLIC_URL' | 'SECURITY_CONTACT' | 'PORT' | 'TLS_CERT_FILE'>;
+export type AppConfig = Pick<Config, 'BODY_LIMIT_BYTES' | 'TRUST_PROXY' | 'PUBLIC_URL' | 'SECURITY_CONTACT'>;
 
 export interface AppDeps {
   config: AppConfig;
@@ -65,11 +65,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     errorResponseBuilder: (_request, context) => ({ statusCode: 429, code: 'FST_RATE_LIMITED', message: `retry in ${context.after}` }),
   });
   const webRoot = deps.webRoot ?? WEB_ROOT;
-  const baseUrl = config.PUBLIC_URL ?? `${tls ? 'https' : 'http'}://localhost:${config.PORT}`;
-  await registerOpenApi(app, { version: PACKAGE_VERSION, serverUrl: baseUrl });
+  await registerOpenApi(app, { version: PACKAGE_VERSION, serverUrl: config.PUBLIC_URL ?? '/' });
 
   registerHealthRoutes(app, { db: deps.db });
-  registerSecurityTxt(app, { contact: config.SECURITY_CONTACT, baseUrl, canonical: config.PUBLIC_URL !== undefined });
+  registerSecurityTxt(app, { contact: config.SECURITY_CONTACT, publicUrl: config.PUBLIC_URL });
   registerCspReport(app);
   const webBuilt = await registerWebApp(app, webRoot);
 

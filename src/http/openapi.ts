@@ -19,6 +19,6 @@ export async function registerOpenApi(app: FastifyInstance, options: { version: 
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
-  // Registered after every route (see app.ts) so the document is complete when first served.
+  // Registered before the feature routes (see app.ts): @fastify/swagger collects routes as they are added.
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }

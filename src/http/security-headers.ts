@@ -30,7 +30,7 @@ export function contentSecurityPolicy(options: { upgradeInsecureRequests: boolea
 // SECURITY: deny every powerful feature; the dashboard needs none of them.
 const PERMISSIONS_POLICY = [
   'accelerometer=()', 'autoplay=()', 'camera=()', 'display-capture=()', 'geolocation=()', 'gyroscope=()',
-  'magnetometer=()', 'microphone=()', 'midi=()', 'payment=()', 'usb=()', 'interest-cohort=()',
+  'magnetometer=()', 'microphone=()', 'midi=()', 'payment=()', 'usb=()',
   'publickey-credentials-get=(self)', 'publickey-credentials-create=(self)',
 ].join(', ');
 
