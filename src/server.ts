@@ -22,8 +22,13 @@ export async function loadTlsFiles(config: Pick<Config, 'TLS_CERT_FILE' | 'TLS_K
   return { cert, key, minVersion: 'TLSv1.3' as const };
 }
 
-export async function openConfiguredDatabase(config: Config): Promise<Database> {
-  return openDatabase({ databaseUrl: config.DATABASE_URL, ownerUrl: config.DATABASE_OWNER_URL, dataDir: config.DATA_DIR });
+export async function openConfiguredDatabase(config: Config, logger?: Logger): Promise<Database> {
+  return openDatabase({
+    databaseUrl: config.DATABASE_URL,
+    ownerUrl: config.DATABASE_OWNER_URL,
+    dataDir: config.DATA_DIR,
+    onSystemAccess: (reason) => logger?.warn({ reason }, 'cross-tenant system access'),
+  });
 }
 
 /** Opens everything and listens; `prepare` runs between migrations and listening (demo seeding). */
@@ -33,7 +38,7 @@ export async function startServer(
   prepare?: (db: Database) => Promise<void>,
 ): Promise<RunningServer> {
   const https = await loadTlsFiles(config);
-  const db = await openConfiguredDatabase(config);
+  const db = await openConfiguredDatabase(config, logger);
   try {
     const report = await db.migrate();
     if (report.applied.length > 0) logger.info({ applied: report.applied }, 'migrations applied');

@@ -10,6 +10,7 @@ import { applyMigrations, type MigrationReport, type OwnerSession } from './migr
 import type { DB } from './types.js';
 
 export const APP_ROLE = 'throughline_app';
+export const SYSTEM_ROLE = 'throughline_system';
 
 /** Per-statement ceiling inside request transactions; a runaway query fails instead of piling up. */
 const STATEMENT_TIMEOUT = '15s';
@@ -17,6 +18,7 @@ const STATEMENT_TIMEOUT = '15s';
 declare const appTxBrand: unique symbol;
 declare const userTxBrand: unique symbol;
 declare const workspaceTxBrand: unique symbol;
+declare const systemTxBrand: unique symbol;
 
 /** A transaction running as the app role with no tenant selected: tenant tables show no rows. */
 export type AppTx = Transaction<DB> & { readonly [appTxBrand]: true };
@@ -24,6 +26,9 @@ export type AppTx = Transaction<DB> & { readonly [appTxBrand]: true };
 export type UserTx = AppTx & { readonly [userTxBrand]: true };
 /** An app-role transaction scoped by RLS to one workspace. Tenant queries take this first. */
 export type WorkspaceTx = AppTx & { readonly [workspaceTxBrand]: true };
+
+/** A transaction as the platform role: cross-tenant only where a policy names that role. */
+export type SystemTx = Transaction<DB> & { readonly [systemTxBrand]: true };
 
 export type DatabaseKind = 'embedded' | 'postgres';
 
@@ -35,6 +40,11 @@ export interface Database {
   withUser<T>(userId: string, fn: (tx: UserTx) => Promise<T>): Promise<T>;
   /** Runs fn as the app role with no tenant and no user: platform tables only. */
   withAppRole<T>(fn: (tx: AppTx) => Promise<T>): Promise<T>;
+  /**
+   * Runs fn as the platform role for cross-tenant work (rotation, retention, verification).
+   * Every call names its reason and is logged; grep `unsafeAsSystem` to review them all.
+   */
+  unsafeAsSystem<T>(reason: string, fn: (tx: SystemTx) => Promise<T>): Promise<T>;
   /** Applies pending migrations with the owner's connection. */
   migrate(): Promise<MigrationReport>;
   /** Throws unless a round trip to the database succeeds. */
@@ -62,14 +72,19 @@ export interface DatabaseOptions {
   /** An already-open PGlite (tests load a migrated template into memory). */
   pglite?: PGlite;
   poolSize?: number;
+  /** Told about every unsafeAsSystem call (the audit log, once wired; a logger meanwhile). */
+  onSystemAccess?: (reason: string) => void;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  if (options.databaseUrl === undefined) return openEmbedded(options);
-  return openServer(options.databaseUrl, options.ownerUrl ?? options.databaseUrl, options.poolSize ?? 10);
+  const onSystemAccess = options.onSystemAccess ?? (() => undefined);
+  if (options.databaseUrl === undefined) return openEmbedded(options, onSystemAccess);
+  return openServer(options.databaseUrl, options.ownerUrl ?? options.databaseUrl, options.poolSize ?? 10, onSystemAccess);
 }
 
-async function openEmbedded(options: DatabaseOptions): Promise<Database> {
+type SystemAccessListener = (reason: string) => void;
+
+async function openEmbedded(options: DatabaseOptions, onSystemAccess: SystemAccessListener): Promise<Database> {
   let pglite = options.pglite;
   if (pglite === undefined) {
     const dir = path.join(options.dataDir, 'pgdata');
@@ -86,7 +101,7 @@ async function openEmbedded(options: DatabaseOptions): Promise<Database> {
     },
     query: async <R>(text: string, params: unknown[] = []) => (await embedded.query<R>(text, params)).rows,
   };
-  return buildDatabase('embedded', app, {
+  return buildDatabase('embedded', app, onSystemAccess, {
     migrate: () => applyMigrations(owner),
     close: async () => {
       if (!embedded.closed) await embedded.close();
@@ -94,7 +109,7 @@ async function openEmbedded(options: DatabaseOptions): Promise<Database> {
   });
 }
 
-async function openServer(databaseUrl: string, ownerUrl: string, poolSize: number): Promise<Database> {
+async function openServer(databaseUrl: string, ownerUrl: string, poolSize: number, onSystemAccess: SystemAccessListener): Promise<Database> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, types: { getTypeParser: parseTypes } });
   const app = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   try {
@@ -103,7 +118,7 @@ async function openServer(databaseUrl: string, ownerUrl: string, poolSize: numbe
     await app.destroy();
     throw error;
   }
-  return buildDatabase('postgres', app, {
+  return buildDatabase('postgres', app, onSystemAccess, {
     migrate: async () => {
       const client = new pg.Client({ connectionString: ownerUrl });
       await client.connect();
@@ -154,13 +169,14 @@ async function assertSafeAppLogin(pool: pg.Pool): Promise<void> {
 function buildDatabase(
   kind: DatabaseKind,
   app: Kysely<DB>,
+  onSystemAccess: SystemAccessListener,
   lifecycle: { migrate: () => Promise<MigrationReport>; close: () => Promise<void> },
 ): Database {
   // SECURITY: the only code that sets the role and tenant settings. set_config(..., true) is
   // transaction-local, so nothing survives into the next use of a pooled connection.
-  async function inAppRole<T>(workspaceId: string, userId: string, fn: (tx: Transaction<DB>) => Promise<T>): Promise<T> {
+  async function inRole<T>(role: string, workspaceId: string, userId: string, fn: (tx: Transaction<DB>) => Promise<T>): Promise<T> {
     return app.transaction().execute(async (trx) => {
-      await sql`SELECT set_config('role', ${APP_ROLE}, true),
+      await sql`SELECT set_config('role', ${role}, true),
                        set_config('statement_timeout', ${STATEMENT_TIMEOUT}, true),
                        set_config('app.workspace_id', ${workspaceId}, true),
                        set_config('app.user_id', ${userId}, true)`.execute(trx);
@@ -172,14 +188,19 @@ function buildDatabase(
     kind,
     async withWorkspace(workspaceId, fn) {
       assertUuid(workspaceId, 'workspaceId');
-      return inAppRole(workspaceId, '', (trx) => fn(trx as WorkspaceTx));
+      return inRole(APP_ROLE, workspaceId, '', (trx) => fn(trx as WorkspaceTx));
     },
     async withUser(userId, fn) {
       assertUuid(userId, 'userId');
-      return inAppRole('', userId, (trx) => fn(trx as UserTx));
+      return inRole(APP_ROLE, '', userId, (trx) => fn(trx as UserTx));
     },
     withAppRole(fn) {
-      return inAppRole('', '', (trx) => fn(trx as AppTx));
+      return inRole(APP_ROLE, '', '', (trx) => fn(trx as AppTx));
+    },
+    async unsafeAsSystem(reason, fn) {
+      if (reason.trim() === '') throw new TypeError('unsafeAsSystem needs a reason');
+      onSystemAccess(reason);
+      return inRole(SYSTEM_ROLE, '', '', (trx) => fn(trx as SystemTx));
     },
     migrate: lifecycle.migrate,
     async ping() {
