@@ -56,7 +56,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerErrorHandler(app);
 
   registerRequestContext(app);
-  await registerSecurityHeaders(app, { upgradeInsecureRequests: tls || config.TRUST_PROXY.length > 0 });
+  registerSecurityHeaders(app, { upgradeInsecureRequests: tls || config.TRUST_PROXY.length > 0 });
   await app.register(cookie);
   await app.register(rateLimit, {
     global: true,

@@ -22,6 +22,10 @@ describe('configuration', () => {
     expect(path.isAbsolute(config.DATA_DIR)).toBe(true);
   });
 
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ PORT: '', HOST: '' })).toMatchObject({ PORT: 3000, HOST: '127.0.0.1' });
+  });
+
   it.each([
     [{ PORT: 'abc' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],

@@ -113,7 +113,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /** Reads `<NAME>_FILE` for each secret; a value given both ways is ambiguous and refused. */
 function resolveSecretFiles(env: Env): Record<string, string | undefined> {
-  const resolved: Record<string, string | undefined> = { ...env };
+  // An empty variable (`PORT=`) means "not set": it gets the default, never a coerced 0.
+  const resolved: Record<string, string | undefined> = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
   for (const name of SECRET_SETTINGS) {
     const file = env[`${name}_FILE`];
     if (file === undefined || file === '') continue;

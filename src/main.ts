@@ -55,6 +55,8 @@ async function serve(config: Config, io: CliIo): Promise<RunningServer> {
 }
 
 async function demo(config: Config, io: CliIo): Promise<RunningServer> {
+  // SECURITY: the demo creates a user with a printed password; never on a production deployment.
+  if (config.NODE_ENV === 'production') throw new ConfigError('NODE_ENV', 'is production: the demo (a known login) is refused; use `throughline serve`');
   await mkdir(config.DATA_DIR, { recursive: true, mode: 0o700 });
   let login: Awaited<ReturnType<typeof seedDemo>> | undefined;
   const server = await startServer(config, createLogger({ level: config.LOG_LEVEL }), async (db) => {

@@ -28,6 +28,7 @@ export async function openConfiguredDatabase(config: Config, logger?: Logger): P
     ownerUrl: config.DATABASE_OWNER_URL,
     dataDir: config.DATA_DIR,
     onSystemAccess: (reason) => logger?.warn({ reason }, 'cross-tenant system access'),
+    onPoolError: (error) => logger?.warn({ err: error }, 'database connection dropped by the server'),
   });
 }
 

@@ -36,8 +36,14 @@ describe('throughline CLI', () => {
     expect(run.out).toEqual([]);
   });
 
-  it('refuses a superuser login for the app connection', async () => {
-    if (!process.env.TEST_DATABASE_URL) return; // a PostgreSQL server is needed (CI runs it)
+  it('refuses the demo in production', async () => {
+    const run = io({ NODE_ENV: 'production', PUBLIC_URL: 'https://analytics.example.com', DATA_DIR: '/nonexistent/never-created' });
+    const result = await runCli(['demo'], run.io);
+    expect(result.code).toBe(1);
+    expect(run.err.join('\n')).toMatch(/NODE_ENV is production: the demo/);
+  });
+
+  it.skipIf(!process.env.TEST_DATABASE_URL)('refuses a superuser login for the app connection', async () => {
     const superuser = new URL(process.env.TEST_DATABASE_OWNER_URL ?? '');
     superuser.username = 'postgres';
     const run = io({ DATABASE_URL: superuser.toString(), PORT: '0' });

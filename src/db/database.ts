@@ -74,12 +74,14 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** Told about every unsafeAsSystem call (the audit log, once wired; a logger meanwhile). */
   onSystemAccess?: (reason: string) => void;
+  /** Told when the server drops an idle pooled connection (logged; the pool reconnects). */
+  onPoolError?: (error: Error) => void;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const onSystemAccess = options.onSystemAccess ?? (() => undefined);
   if (options.databaseUrl === undefined) return openEmbedded(options, onSystemAccess);
-  return openServer(options.databaseUrl, options.ownerUrl ?? options.databaseUrl, options.poolSize ?? 10, onSystemAccess);
+  return openServer(options.databaseUrl, options.ownerUrl ?? options.databaseUrl, options.poolSize ?? 10, onSystemAccess, options.onPoolError ?? (() => undefined));
 }
 
 type SystemAccessListener = (reason: string) => void;
@@ -109,8 +111,17 @@ async function openEmbedded(options: DatabaseOptions, onSystemAccess: SystemAcce
   });
 }
 
-async function openServer(databaseUrl: string, ownerUrl: string, poolSize: number, onSystemAccess: SystemAccessListener): Promise<Database> {
+async function openServer(
+  databaseUrl: string,
+  ownerUrl: string,
+  poolSize: number,
+  onSystemAccess: SystemAccessListener,
+  onPoolError: (error: Error) => void,
+): Promise<Database> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, types: { getTypeParser: parseTypes } });
+  // An idle connection the server ends (restart, failover, idle_session_timeout) emits 'error' on
+  // the pool; unhandled, that would crash the process. The pool replaces the client on next use.
+  pool.on('error', (error) => onPoolError(error));
   const app = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   try {
     await assertSafeAppLogin(pool);

@@ -54,14 +54,16 @@ export async function readMigrationFiles(dir = MIGRATIONS_DIR): Promise<Migratio
 
 export async function applyMigrations(owner: OwnerSession, files?: MigrationFile[]): Promise<MigrationReport> {
   const migrations = files ?? (await readMigrationFiles());
-  await owner.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    version    text PRIMARY KEY,
-    name       text NOT NULL,
-    checksum   text NOT NULL,
-    applied_at timestamptz NOT NULL DEFAULT now()
-  )`);
+  // The lock comes first: two processes starting on a fresh database must not race to create
+  // the ledger itself.
   await owner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
   try {
+    await owner.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version    text PRIMARY KEY,
+      name       text NOT NULL,
+      checksum   text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )`);
     const rows = await owner.query<{ version: string; checksum: string }>('SELECT version, checksum FROM schema_migrations');
     const applied = new Map(rows.map((r) => [r.version, r.checksum]));
     const report: MigrationReport = { applied: [], alreadyApplied: 0 };

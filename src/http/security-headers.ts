@@ -1,8 +1,9 @@
 // Security headers on every response: pages, API routes, static files, 404s and 500s.
 // Guarantees: a CSP without 'unsafe-inline' or 'unsafe-eval', HSTS, no framing, no sniffing,
 // a strict referrer policy, no powerful browser features, and no X-Powered-By.
-import helmet from '@fastify/helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
+import helmet, { type HelmetOptions } from 'helmet';
 
 export const CSP_REPORT_PATH = '/api/csp-report';
 
@@ -34,9 +35,8 @@ const PERMISSIONS_POLICY = [
   'publickey-credentials-get=(self)', 'publickey-credentials-create=(self)',
 ].join(', ');
 
-export async function registerSecurityHeaders(app: FastifyInstance, options: { upgradeInsecureRequests: boolean }): Promise<void> {
-  await app.register(helmet, {
-    global: true,
+function helmetOptions(options: { upgradeInsecureRequests: boolean }): HelmetOptions {
+  return {
     contentSecurityPolicy: { useDefaults: false, directives: contentSecurityPolicy(options) },
     strictTransportSecurity: { maxAge: 63_072_000, includeSubDomains: true, preload: false },
     xFrameOptions: { action: 'deny' },
@@ -45,9 +45,36 @@ export async function registerSecurityHeaders(app: FastifyInstance, options: { u
     crossOriginResourcePolicy: { policy: 'same-origin' },
     crossOriginEmbedderPolicy: false,
     xPoweredBy: true,
+  };
+}
+
+/**
+ * Runs helmet once, at start-up, and keeps the headers it sets. They do not depend on the request
+ * (no nonces), so re-running helmet per request (as @fastify/helmet does) only re-parses the CSP:
+ * bench/http measured that at ~45 µs of a ~60 µs hardening cost per request.
+ */
+export function securityHeaders(options: { upgradeInsecureRequests: boolean }): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const recorder = {
+    setHeader: (name: string, value: string | number) => void (headers[name.toLowerCase()] = String(value)),
+    removeHeader: (name: string) => void delete headers[name.toLowerCase()],
+  };
+  let done = false;
+  helmet(helmetOptions(options))({} as IncomingMessage, recorder as unknown as ServerResponse, (error?: unknown) => {
+    if (error !== undefined) throw error;
+    done = true;
   });
-  app.addHook('onRequest', async (_request, reply) => {
-    reply.header('permissions-policy', PERMISSIONS_POLICY);
+  if (!done) throw new Error('helmet did not finish synchronously');
+  headers['permissions-policy'] = PERMISSIONS_POLICY;
+  return headers;
+}
+
+export function registerSecurityHeaders(app: FastifyInstance, options: { upgradeInsecureRequests: boolean }): void {
+  const headers = securityHeaders(options);
+  // onRequest runs for every request, 404s and errors included, so every response carries them.
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(headers);
+    done();
   });
   app.addHook('onSend', async (request, reply) => {
     reply.removeHeader('x-powered-by');
