@@ -11,7 +11,7 @@ for (const file of process.argv.slice(2)) {
   const p = report.numPassedTests;
   const f = report.numFailedTests + (report.numRuntimeErrorTestSuites ?? 0);
   const s = report.numPendingTests + report.numTodoTests;
-  console.log(`${run}: ${p} passed, ${f} failed, ${s} skipped (${report.numTotalTestSuites} files)`);
+  console.log(`${run}: ${p} passed, ${f} failed, ${s} skipped (${report.testResults.length} files)`);
   passed += p;
   failed += f;
   skipped += s;
