@@ -8,7 +8,8 @@ import type { FastifyInstance } from 'fastify';
 export const generateRequestId = (): string => randomUUID();
 
 export function registerRequestContext(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
 }

@@ -76,9 +76,10 @@ export function registerSecurityHeaders(app: FastifyInstance, options: { upgrade
     reply.headers(headers);
     done();
   });
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.removeHeader('x-powered-by');
     // API answers carry data for one user; no cache may keep them.
     if (request.url.startsWith('/api/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    done(null, payload);
   });
 }
