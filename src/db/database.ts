@@ -97,18 +97,29 @@ async function openEmbedded(options: DatabaseOptions, onSystemAccess: SystemAcce
   // PGlite's only user is a superuser; the app role is switched to inside every transaction,
   // so RLS applies exactly as on a server. (The embedded database has no network listener.)
   const app = new Kysely<DB>({ dialect: new PGliteDialect({ pglite: embedded }) });
-  const owner: OwnerSession = {
-    exec: async (script) => {
-      await embedded.exec(script);
-    },
-    query: async <R>(text: string, params: unknown[] = []) => (await embedded.query<R>(text, params)).rows,
-  };
+  const owner = pgliteOwnerSession(embedded);
   return buildDatabase('embedded', app, onSystemAccess, {
     migrate: () => applyMigrations(owner),
     close: async () => {
       if (!embedded.closed) await embedded.close();
     },
   });
+}
+
+/** The owner's session on an embedded database (its only user, a superuser). */
+export function pgliteOwnerSession(pglite: PGlite): OwnerSession {
+  return {
+    exec: async (script) => void (await pglite.exec(script)),
+    query: async <R>(text: string, params: unknown[] = []) => (await pglite.query<R>(text, params)).rows,
+  };
+}
+
+/** The owner's session over one pg client (simple protocol for scripts, so DDL files run whole). */
+export function pgOwnerSession(client: pg.Client): OwnerSession {
+  return {
+    exec: async (script) => void (await client.query(script)),
+    query: async <R>(text: string, params: unknown[] = []) => (await client.query(text, params)).rows as R[],
+  };
 }
 
 async function openServer(
@@ -134,13 +145,7 @@ async function openServer(
       const client = new pg.Client({ connectionString: ownerUrl });
       await client.connect();
       try {
-        return await applyMigrations({
-          exec: async (script) => {
-            await client.query(script);
-          },
-          query: async <R>(text: string, params: unknown[] = []) =>
-            (await client.query(text, params)).rows as R[],
-        });
+        return await applyMigrations(pgOwnerSession(client));
       } finally {
         await client.end();
       }

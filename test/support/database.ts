@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { openDatabase, type Database, type OwnerSession } from '../../src/db/index.js';
+import { openDatabase, pgOwnerSession, pgliteOwnerSession, type Database, type OwnerSession } from '../../src/db/index.js';
 import { appUrl, ownerUrl, withDatabaseName } from './urls.js';
 
 export interface TestDatabase {
@@ -27,10 +27,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     return {
       db,
       kind: 'embedded',
-      owner: {
-        exec: async (script) => void (await pglite.exec(script)),
-        query: async <R>(text: string, params: unknown[] = []) => (await pglite.query<R>(text, params)).rows,
-      },
+      owner: pgliteOwnerSession(pglite),
       close: () => db.close(),
     };
   }
@@ -46,10 +43,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     db,
     kind: 'postgres',
     urls,
-    owner: {
-      exec: async (script) => void (await owner.query(script)),
-      query: async <R>(text: string, params: unknown[] = []) => (await owner.query(text, params)).rows as R[],
-    },
+    owner: pgOwnerSession(owner),
     async close() {
       await db.close();
       await owner.end();

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { applyMigrations } from '../../src/db/index.js';
+import { applyMigrations, pgOwnerSession, pgliteOwnerSession } from '../../src/db/index.js';
 import { ownerUrl, withDatabaseName } from './urls.js';
 
 declare module 'vitest' {
@@ -22,10 +22,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (serverUrl === undefined || serverUrl === '') {
     const dir = await mkdtemp(path.join(tmpdir(), 'throughline-test-'));
     const pglite = await PGlite.create();
-    await applyMigrations({
-      exec: async (script) => void (await pglite.exec(script)),
-      query: async <R>(text: string, params: unknown[] = []) => (await pglite.query<R>(text, params)).rows,
-    });
+    await applyMigrations(pgliteOwnerSession(pglite));
     const dump = await pglite.dumpDataDir('none');
     await pglite.close();
     const templateFile = path.join(dir, 'template.tar');
@@ -42,10 +39,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const client = new pg.Client({ connectionString: withDatabaseName(owner, templateName) });
   await client.connect();
   try {
-    await applyMigrations({
-      exec: async (script) => void (await client.query(script)),
-      query: async <R>(text: string, params: unknown[] = []) => (await client.query(text, params)).rows as R[],
-    });
+    await applyMigrations(pgOwnerSession(client));
   } finally {
     await client.end();
   }
