@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { BenchFigure, BenchResultMessage } from './support/report.js';
 import { spawnTypeScript } from './support/tsx-loader.js';
 
-const BENCHES = ['rls.ts', 'http.ts', 'cold-start.ts'];
+const BENCHES = ['rls.ts', 'audit.ts', 'http.ts', 'cold-start.ts'];
 /** Each aims for under a minute; this only catches a hang. */
 const TIMEOUT_MS = 180_000;
 

@@ -6,9 +6,10 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { isKeySpec } from './crypto/key-spec.js';
 
 /** Settings that may hold credentials: readable from `<NAME>_FILE`, never printed. */
-export const SECRET_SETTINGS = ['DATABASE_URL', 'DATABASE_OWNER_URL', 'DEMO_PASSWORD'] as const;
+export const SECRET_SETTINGS = ['DATABASE_URL', 'DATABASE_OWNER_URL', 'DEMO_PASSWORD', 'ENCRYPTION_KEYS'] as const;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -71,6 +72,18 @@ const configSchema = z
       .refine((v) => /^(mailto:|https:\/\/)/.test(v), 'must start with mailto: or https://'),
     DEMO_PASSWORD: optionalString,
     BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(1024 * 1024),
+    // Key-encryption keys, `id:base64key,...`, active first (src/crypto). Required in production;
+    // createKeyRing() enforces that, so `demo` can still refuse production with its own message.
+    ENCRYPTION_KEYS: optionalString.refine(
+      (v) => v === undefined || isKeySpec(v),
+      'must be a list of id:base64 keys of 32 bytes each, the active key first (e.g. k2:...,k1:...)',
+    ),
+    KEK_ROTATION_DAYS: z.coerce
+      .number({ error: 'must be a whole number of days' })
+      .int('must be a whole number of days')
+      .min(1, 'must be between 1 and 3650')
+      .max(3650, 'must be between 1 and 3650')
+      .default(180),
   })
   .superRefine((c, ctx) => {
     if ((c.TLS_CERT_FILE === undefined) !== (c.TLS_KEY_FILE === undefined)) {

@@ -1,16 +1,18 @@
 #!/usr/bin/env node
-// The `throughline` command line: serve | migrate | demo. The only place, with app.ts, that knows
+// The `throughline` command line: serve | migrate | demo | keys status|rotate | audit verify. The only place, with app.ts, that knows
 // every module. Configuration errors end the process with one line naming the variable.
 import { realpathSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
+import { runAuditVerifyCommand } from './audit/index.js';
+import { runKeysCommand, type KeysSubcommand } from './crypto/index.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { DatabaseSetupError, MigrationError } from './db/index.js';
 import { seedDemo } from './demo/seed.js';
 import { createLogger } from './observability/logger.js';
 import { PACKAGE_VERSION } from './paths.js';
-import { openConfiguredDatabase, startServer, type RunningServer } from './server.js';
+import { openConfiguredDatabase, openVault, startServer, type RunningServer } from './server.js';
 
 export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
@@ -72,6 +74,26 @@ async function demo(config: Config, io: CliIo): Promise<RunningServer> {
   return server;
 }
 
+async function auditVerify(config: Config, io: CliIo, workspaceId: string | undefined): Promise<number> {
+  const db = await openConfiguredDatabase(config);
+  try {
+    return await runAuditVerifyCommand(db, io, { workspaceId });
+  } finally {
+    await db.close();
+  }
+}
+
+async function keys(config: Config, io: CliIo, subcommand: KeysSubcommand): Promise<number> {
+  const db = await openConfiguredDatabase(config);
+  try {
+    await db.migrate();
+    const vault = await openVault(config, db, (message) => io.err(`throughline: ${message}`));
+    return await runKeysCommand(subcommand, { vault, out: io.out, err: io.err });
+  } finally {
+    await db.close();
+  }
+}
+
 async function migrate(config: Config, io: CliIo): Promise<void> {
   const db = await openConfiguredDatabase(config);
   try {
@@ -111,6 +133,30 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<{ c
     .description('Migrate, create the demo workspace and user if absent, then serve and print the login')
     .addHelpText('after', '\nThe demo password comes from DEMO_PASSWORD, or is generated once and kept in DATA_DIR/demo-login.txt.')
     .action(withConfig((config) => demo(config, io)));
+
+  const keysCommand = program.command('keys').description('Encryption keys: key ids, ages, rotation and re-wrap progress');
+  keysCommand
+    .command('status')
+    .description('Show key ids, ages, the next rotation date and re-wrap progress')
+    .action(async () => {
+      result = { code: await keys(loadConfig(io.env), io, 'status') };
+    });
+  keysCommand
+    .command('rotate')
+    .description('Rotate the key-encryption key now (generated key file) and re-wrap every data key')
+    .action(async () => {
+      result = { code: await keys(loadConfig(io.env), io, 'rotate') };
+    });
+
+  program
+    .command('audit')
+    .description('Audit log tools')
+    .command('verify')
+    .description('Walk the hash chains of the audit log and name the first broken entry (exit 1), if any')
+    .option('--workspace <uuid>', 'verify only this workspace\'s chain')
+    .action(async (options: { workspace?: string }) => {
+      result = { code: await auditVerify(loadConfig(io.env), io, options.workspace) };
+    });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -20,9 +20,9 @@ afterAll(async () => {
 
 describe('throughline CLI', () => {
   it('prints help for every command', async () => {
-    for (const command of ['serve', 'migrate', 'demo']) {
+    for (const command of ['serve', 'migrate', 'demo', 'keys status', 'keys rotate', 'audit verify']) {
       const run = io({});
-      const result = await runCli([command, '--help'], run.io);
+      const result = await runCli([...command.split(' '), '--help'], run.io);
       expect(result.code).toBe(0);
       expect(run.out.join('\n')).toContain(`Usage: throughline ${command}`);
     }
@@ -87,5 +87,18 @@ describe('throughline CLI', () => {
     await again.server?.close();
     expect(second.out.join('\n')).toContain('Demo workspace already present');
     expect(second.out.join('\n')).toContain(password);
+
+    const keysStatus = io(env);
+    expect((await runCli(['keys', 'status'], keysStatus.io)).code).toBe(0);
+    const rotate = io(env);
+    expect((await runCli(['keys', 'rotate'], rotate.io)).code).toBe(0);
+    const after = io(env);
+    expect((await runCli(['keys', 'status'], after.io)).code).toBe(0);
+    expect(after.out.join('\n')).not.toBe(keysStatus.out.join('\n'));
+    expect((await stat(path.join(dataDir, 'encryption-keys'))).mode & 0o777).toBe(0o600);
+
+    const verify = io(env);
+    expect((await runCli(['audit', 'verify'], verify.io)).code).toBe(0);
+    expect(verify.out.join('\n')).toMatch(/audit log intact/);
   });
 });

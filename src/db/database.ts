@@ -11,6 +11,7 @@ import type { DB } from './types.js';
 
 export const APP_ROLE = 'throughline_app';
 export const SYSTEM_ROLE = 'throughline_system';
+export const RETENTION_ROLE = 'throughline_retention';
 
 /** Per-statement ceiling inside request transactions; a runaway query fails instead of piling up. */
 const STATEMENT_TIMEOUT = '15s';
@@ -19,6 +20,7 @@ declare const appTxBrand: unique symbol;
 declare const userTxBrand: unique symbol;
 declare const workspaceTxBrand: unique symbol;
 declare const systemTxBrand: unique symbol;
+declare const retentionTxBrand: unique symbol;
 
 /** A transaction running as the app role with no tenant selected: tenant tables show no rows. */
 export type AppTx = Transaction<DB> & { readonly [appTxBrand]: true };
@@ -29,6 +31,8 @@ export type WorkspaceTx = AppTx & { readonly [workspaceTxBrand]: true };
 
 /** A transaction as the platform role: cross-tenant only where a policy names that role. */
 export type SystemTx = Transaction<DB> & { readonly [systemTxBrand]: true };
+/** A transaction as the retention role: the only role the audit log's append-only trigger lets delete. */
+export type RetentionTx = Transaction<DB> & { readonly [retentionTxBrand]: true };
 
 export type DatabaseKind = 'embedded' | 'postgres';
 
@@ -45,6 +49,11 @@ export interface Database {
    * Every call names its reason and is logged; grep `unsafeAsSystem` to review them all.
    */
   unsafeAsSystem<T>(reason: string, fn: (tx: SystemTx) => Promise<T>): Promise<T>;
+  /**
+   * Runs fn as the retention role, which may delete expired audit entries. Every call names its
+   * reason and is logged like unsafeAsSystem; grep `unsafeAsRetention` to review them all.
+   */
+  unsafeAsRetention<T>(reason: string, fn: (tx: RetentionTx) => Promise<T>): Promise<T>;
   /** Applies pending migrations with the owner's connection. */
   migrate(): Promise<MigrationReport>;
   /** Throws unless a round trip to the database succeeds. */
@@ -217,6 +226,11 @@ function buildDatabase(
       if (reason.trim() === '') throw new TypeError('unsafeAsSystem needs a reason');
       onSystemAccess(reason);
       return inRole(SYSTEM_ROLE, '', '', (trx) => fn(trx as SystemTx));
+    },
+    async unsafeAsRetention(reason, fn) {
+      if (reason.trim() === '') throw new TypeError('unsafeAsRetention needs a reason');
+      onSystemAccess(reason);
+      return inRole(RETENTION_ROLE, '', '', (trx) => fn(trx as RetentionTx));
     },
     migrate: lifecycle.migrate,
     async ping() {

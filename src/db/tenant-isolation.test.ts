@@ -178,9 +178,22 @@ describe('every tenant table is protected by RLS', () => {
              array_to_string(roles, ',') AS roles, cmd
       FROM pg_policies WHERE schemaname = 'public'`);
     expect(policies.length).toBeGreaterThan(0);
-    const system = policies.filter((p) => p.roles === 'throughline_system');
+    const platformRoles = ['throughline_system', 'throughline_retention'];
+    const system = policies.filter((p) => platformRoles.includes(p.roles));
     // Cross-tenant access is reviewed policy by policy: a new one must be added here on purpose.
-    expect(system.map((p) => `${p.table}.${p.policy}:${p.cmd}`).sort()).toEqual(['workspaces.workspaces_system_read:SELECT']);
-    for (const p of policies.filter((q) => q.roles !== 'throughline_system')) expect(p.qual, `${p.table}.${p.policy}`).toMatch(/\(?NULLIF\(current_setting\('app\.(workspace|user)_id'::text, true\), ''::text\)\)?::uuid/i);
+    expect(system.map((p) => `${p.table}.${p.policy}:${p.cmd}`).sort()).toEqual([
+      'audit_checkpoints.audit_checkpoints_retention_insert:INSERT',
+      'audit_checkpoints.audit_checkpoints_retention_read:SELECT',
+      'audit_checkpoints.audit_checkpoints_system_read:SELECT',
+      'audit_log.audit_log_retention_delete:DELETE',
+      'audit_log.audit_log_retention_read:SELECT',
+      'audit_log.audit_log_system_platform_insert:INSERT',
+      'audit_log.audit_log_system_read:SELECT',
+      'data_keys.data_keys_system_platform_insert:INSERT',
+      'data_keys.data_keys_system_read:SELECT',
+      'data_keys.data_keys_system_rewrap:UPDATE',
+      'workspaces.workspaces_system_read:SELECT',
+    ]);
+    for (const p of policies.filter((q) => !platformRoles.includes(q.roles))) expect(p.qual, `${p.table}.${p.policy}`).toMatch(/\(?NULLIF\(current_setting\('app\.(workspace|user)_id'::text, true\), ''::text\)\)?::uuid/i);
   });
 });
