@@ -155,13 +155,16 @@ export function createVault(options: VaultOptions): Vault {
     }
   }
 
-  async function dekForOpen(tx: KeyTx, dekId: string, workspaceId: string | null): Promise<KeyObject> {
+  /** The cached key, without touching the database: the hot path of every read. */
+  function cachedKeyForOpen(dekId: string, workspaceId: string | null): KeyObject | undefined {
     const cached = cache.get(dekId);
-    if (cached !== undefined && cached.expiresAt > monotonicNow()) {
-      // SECURITY: the cache must not become a path around RLS: a DEK opens only its own owner's values.
-      if (cached.workspaceId !== workspaceId) throw new CryptoError('crypto.key_unavailable');
-      return cached.key;
-    }
+    if (cached === undefined || cached.expiresAt <= monotonicNow()) return undefined;
+    // SECURITY: the cache must not become a path around RLS: a DEK opens only its own owner's values.
+    if (cached.workspaceId !== workspaceId) throw new CryptoError('crypto.key_unavailable');
+    return cached.key;
+  }
+
+  async function dekForOpen(tx: KeyTx, dekId: string, workspaceId: string | null): Promise<KeyObject> {
     cache.delete(dekId);
     // RLS limits this to the transaction's workspace (or, for the system role, any key).
     const row = await tx.selectFrom('data_keys').select(['id', 'workspace_id', 'kek_id', 'wrapped_dek']).where('id', '=', dekId).executeTakeFirst();
@@ -226,7 +229,7 @@ export function createVault(options: VaultOptions): Vault {
 
   async function openAt(tx: KeyTx, place: SecretPlace | (PlatformSecretPlace & { workspaceId: null }), sealed: string): Promise<string> {
     const parsed = parseSealed(sealed);
-    const key = await dekForOpen(tx, parsed.dekId, place.workspaceId);
+    const key = cachedKeyForOpen(parsed.dekId, place.workspaceId) ?? (await dekForOpen(tx, parsed.dekId, place.workspaceId));
     return gcmOpen(key, parsed.nonce, parsed.body, valueAad(parsed.dekId, place)).toString('utf8');
   }
 
