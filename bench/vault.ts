@@ -6,7 +6,7 @@
 // per round (default 1), 3 alternating rounds. Run alone: npx tsx bench/vault.ts
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
-import { applyMigrations, openDatabase } from '../src/db/index.js';
+import { applyMigrations, openDatabase, pgliteOwnerSession } from '../src/db/index.js';
 import { LocalKeyRing, createVault, type SecretPlace } from '../src/crypto/index.js';
 import { runAsScript, type BenchFigure } from './support/report.js';
 import { median } from './support/stats.js';
@@ -29,10 +29,7 @@ async function timed(fn: () => Promise<number> | number): Promise<number> {
 
 async function bench(): Promise<BenchFigure[]> {
   const pglite = await PGlite.create();
-  await applyMigrations({
-    exec: async (script) => void (await pglite.exec(script)),
-    query: async <R>(text: string, params: unknown[] = []) => (await pglite.query<R>(text, params)).rows,
-  });
+  await applyMigrations(pgliteOwnerSession(pglite));
   const db = await openDatabase({ dataDir: '', pglite });
   try {
     const vault = createVault({ db, keys: new LocalKeyRing([{ id: 'k1', material: randomBytes(32) }], { source: 'environment' }) });

@@ -6,7 +6,7 @@ import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../test/support/database.js';
+import { createTestDatabase, queryAsOwnerWithoutRls, type TestDatabase } from '../../test/support/database.js';
 import { createIntegrationTokenStore } from './integration-tokens.js';
 import { KEY_FILE_NAME, LocalKeyRing, createKeyRing, type KeyProvider } from './key-ring.js';
 import { parseKeySpec } from './key-spec.js';
@@ -52,25 +52,9 @@ async function expectAllReadable(vault: Vault, seeded: Array<{ ws: string; integ
   }
 }
 
-/**
- * Runs SQL as the table owner with RLS lifted on `tables` for this one transaction (the owner is
- * not a superuser on PostgreSQL, so FORCE ROW LEVEL SECURITY binds it too). FORCE is restored
- * before COMMIT: the schema is unchanged afterwards. For attacks and dumps only.
- */
 async function asOwner<R>(tables: readonly string[], text: string, params: unknown[] = []): Promise<R[]> {
   if (t === undefined) throw new Error('no database');
-  const owner = t.owner;
-  await owner.exec('BEGIN');
-  try {
-    for (const table of tables) await owner.exec(`ALTER TABLE ${table} NO FORCE ROW LEVEL SECURITY`);
-    const rows = await owner.query<R>(text, params);
-    for (const table of tables) await owner.exec(`ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`);
-    await owner.exec('COMMIT');
-    return rows;
-  } catch (error) {
-    await owner.exec('ROLLBACK');
-    throw error;
-  }
+  return queryAsOwnerWithoutRls<R>(t.owner, tables, text, params);
 }
 
 const kekCounts = async () => (await asOwner<{ kek_id: string; n: number }>(['data_keys'], 'SELECT kek_id, count(*)::int AS n FROM data_keys GROUP BY kek_id ORDER BY kek_id'));

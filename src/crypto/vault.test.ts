@@ -4,7 +4,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../test/support/database.js';
+import { createTestDatabase, queryAsOwnerWithoutRls, type TestDatabase } from '../../test/support/database.js';
 import type { Database, WorkspaceTx } from '../db/index.js';
 import { isCryptoError, type CryptoErrorCode } from './errors.js';
 import { createIntegrationTokenStore } from './integration-tokens.js';
@@ -37,25 +37,9 @@ async function expectCode(promise: Promise<unknown>, code: CryptoErrorCode): Pro
   expect(isCryptoError(caught, code), `expected ${code}, got ${String(caught)}`).toBe(true);
 }
 
-/**
- * Runs SQL as the table owner with RLS lifted on `tables` for this one transaction (the owner is
- * not a superuser on PostgreSQL, so FORCE ROW LEVEL SECURITY binds it too). FORCE is restored
- * before COMMIT: the schema is unchanged afterwards. For attacks and dumps only.
- */
 async function asOwner<R>(tables: readonly string[], text: string, params: unknown[] = []): Promise<R[]> {
   if (t === undefined) throw new Error('no database');
-  const owner = t.owner;
-  await owner.exec('BEGIN');
-  try {
-    for (const table of tables) await owner.exec(`ALTER TABLE ${table} NO FORCE ROW LEVEL SECURITY`);
-    const rows = await owner.query<R>(text, params);
-    for (const table of tables) await owner.exec(`ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`);
-    await owner.exec('COMMIT');
-    return rows;
-  } catch (error) {
-    await owner.exec('ROLLBACK');
-    throw error;
-  }
+  return queryAsOwnerWithoutRls<R>(t.owner, tables, text, params);
 }
 
 function flip(value: string, partIndex: number): string {

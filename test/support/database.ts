@@ -65,3 +65,22 @@ async function dropWhenIdle(admin: pg.Client, name: string): Promise<void> {
     }
   }
 }
+
+/**
+ * Runs one query as the table owner with RLS lifted on `tables` for that transaction only (on
+ * PostgreSQL the owner is no superuser, so FORCE ROW LEVEL SECURITY binds it too). FORCE is
+ * restored before COMMIT, so the schema is unchanged afterwards. For attacks and dumps in tests.
+ */
+export async function queryAsOwnerWithoutRls<R>(owner: OwnerSession, tables: readonly string[], text: string, params: unknown[] = []): Promise<R[]> {
+  await owner.exec('BEGIN');
+  try {
+    for (const table of tables) await owner.exec(`ALTER TABLE ${table} NO FORCE ROW LEVEL SECURITY`);
+    const rows = await owner.query<R>(text, params);
+    for (const table of tables) await owner.exec(`ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`);
+    await owner.exec('COMMIT');
+    return rows;
+  } catch (error) {
+    await owner.exec('ROLLBACK');
+    throw error;
+  }
+}
