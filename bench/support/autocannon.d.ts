@@ -18,6 +18,17 @@ declare module 'autocannon' {
     pipelining?: number;
     timeout?: number;
     headers?: Record<string, string>;
+    method?: string;
+    body?: string;
+    /** Per-request shaping: setupRequest gets and returns the request about to be sent. */
+    requests?: { method?: string; path?: string; body?: string; headers?: Record<string, string>; setupRequest?: (request: AutocannonRequest) => AutocannonRequest }[];
+  }
+
+  export interface AutocannonRequest {
+    method?: string;
+    path?: string;
+    body?: string;
+    headers: Record<string, string>;
   }
 
   export interface AutocannonResult {
@@ -32,5 +43,6 @@ declare module 'autocannon' {
     '2xx': number;
   }
 
-  export default function autocannon(options: AutocannonOptions): Promise<AutocannonResult>;
+  /** The promise also carries stop(): end the run early (it then resolves with what was measured). */
+  export default function autocannon(options: AutocannonOptions): Promise<AutocannonResult> & { stop(): void };
 }

@@ -1,11 +1,15 @@
 // The server side of bench/http.ts, run in its own process so the load generator does not share
 // its event loop: one bench route served by a bare Fastify and by the full buildApp() stack
 // (silent, and with info request logging to /dev/null), each on a loopback port.
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import { LocalKeyRing, createVault } from '../../src/crypto/index.js';
 import { openDatabase, type Database } from '../../src/db/index.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { BENCH_PATH, RATE_LIMITED_PATH, UNREACHABLE_LIMIT, type ServerName, type ServersMessage, type ServersRequest } from './http-protocol.js';
@@ -17,7 +21,9 @@ async function hardened(db: Database, level: 'silent' | 'info'): Promise<Fastify
   const logger = level === 'silent' ? createLogger({ level }) : createLogger({ level, destination: pino.destination({ dest: '/dev/null', sync: false }) });
   // A clean environment, as the tests build it: the operator's NODE_ENV or PUBLIC_URL must not
   // change what is measured.
-  const app = await buildApp({ config: loadConfig({ PORT: '0' }), db, logger });
+  const vault = createVault({ db, keys: new LocalKeyRing([{ id: 'bench', material: randomBytes(32) }], { source: 'environment' }) });
+  await vault.registerActiveKek();
+  const app = await buildApp({ config: loadConfig({ PORT: '0', DATA_DIR: path.join(tmpdir(), 'throughline-bench-http') }), db, vault, logger });
   // The global limiter (600/min per IP) would answer 429 within a second of load; exempting the
   // route measures every other layer. The second route keeps the limiter, out of reach.
   app.get(BENCH_PATH, { config: { rateLimit: false } }, async () => benchReply());

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordAuditEntriesInThePast } from '../../test/audit-history.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.js';
 import { createAuditService, purgeExpiredAuditEntries, verifyAuditChains, type AuditService } from './index.js';
 
@@ -10,24 +11,9 @@ let t: TestDatabase;
 let audit: AuditService;
 const actor = { actor: { kind: 'user' as const, id: 'user-1' } };
 
-/**
- * Entries in the past, which no role but the owner can create now that the database sets
- * occurred_at: as the owner, with the chain trigger off, linked and hashed exactly as it would.
- */
-async function recordInThePast(at: string, workspaceId: string, n: number): Promise<void> {
-  for (let i = 0; i < n; i += 1) {
-    await t.owner.exec(`BEGIN;
-      SELECT set_config('app.workspace_id', '${workspaceId}', true);
-      ALTER TABLE audit_log DISABLE TRIGGER audit_log_link;
-      INSERT INTO audit_log (id, workspace_id, seq, occurred_at, actor_kind, action, result, details, prev_hash, hash)
-      SELECT nextval('audit_log_id_seq'), ws, last.seq + 1, at, 'user', 'auth.login.succeeded', 'success', d, last.hash,
-             audit_entry_hash(last.hash, ws, last.seq + 1, at, 'user', NULL, 'auth.login.succeeded', NULL, NULL, 'success', NULL, NULL, NULL, NULL, d)
-      FROM (SELECT '${workspaceId}'::uuid AS ws, '${at}'::timestamptz AS at, '{"i":${i}}'::jsonb AS d) v,
-           LATERAL (SELECT coalesce(max(seq), 0) AS seq, coalesce((array_agg(hash ORDER BY seq DESC))[1], repeat('0', 64)) AS hash
-                    FROM audit_log WHERE workspace_id = v.ws) last;
-      ALTER TABLE audit_log ENABLE TRIGGER audit_log_link;
-      COMMIT;`);
-  }
+/** Entries dated `at` (see test/audit-history.ts). */
+function recordInThePast(at: string, workspaceId: string, n: number): Promise<void> {
+  return recordAuditEntriesInThePast(t.owner, at, workspaceId, n);
 }
 
 async function recordNow(workspaceId: string | null, n: number): Promise<void> {

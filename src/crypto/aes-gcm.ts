@@ -9,6 +9,8 @@ export const TAG_BYTES = 16;
 
 export type AesKey = KeyObject | Buffer;
 
+const GCM_OPTIONS = Object.freeze({ authTagLength: TAG_BYTES });
+
 export interface GcmSealed {
   nonce: Buffer;
   /** Ciphertext followed by the 16-byte tag. */
@@ -24,7 +26,7 @@ export function gcmSeal(key: AesKey, plaintext: Buffer, aad: Buffer): GcmSealed 
 
 /** @internal Known-answer tests only: the nonce must never be chosen by production code. */
 export function gcmSealWithNonce(key: AesKey, nonce: Buffer, plaintext: Buffer, aad: Buffer): GcmSealed {
-  const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_BYTES });
+  const cipher = createCipheriv('aes-256-gcm', key, nonce, GCM_OPTIONS);
   cipher.setAAD(aad);
   const body = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
   return { nonce, body };
@@ -33,11 +35,16 @@ export function gcmSealWithNonce(key: AesKey, nonce: Buffer, plaintext: Buffer, 
 /** Decrypts and authenticates; any failure is `crypto.decrypt_failed` with no detail. */
 export function gcmOpen(key: AesKey, nonce: Buffer, body: Buffer, aad: Buffer): Buffer {
   if (nonce.length !== NONCE_BYTES || body.length < TAG_BYTES) throw new CryptoError('crypto.malformed');
+  const tagAt = body.length - TAG_BYTES;
   try {
-    const decipher = createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_BYTES });
+    const decipher = createDecipheriv('aes-256-gcm', key, nonce, GCM_OPTIONS);
     decipher.setAAD(aad);
-    decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
-    return Buffer.concat([decipher.update(body.subarray(0, body.length - TAG_BYTES)), decipher.final()]);
+    decipher.setAuthTag(body.subarray(tagAt));
+    const plaintext = decipher.update(body.subarray(0, tagAt));
+    // SECURITY: final() checks the tag and throws on a mismatch; the plaintext is returned only
+    // after it. (GCM is a stream mode: final() yields no further bytes, so nothing is concatenated.)
+    decipher.final();
+    return plaintext;
   } catch (cause) {
     throw new CryptoError('crypto.decrypt_failed', { cause });
   }

@@ -24,6 +24,8 @@ export type {
 export { createIntegrationTokenStore } from './integration-tokens.js';
 export type { IntegrationTokenStore, IntegrationTokens, IntegrationTokensInput } from './integration-tokens.js';
 export { runKeyMaintenance } from './key-maintenance.js';
-export type { KeyMaintenanceReport } from './key-maintenance.js';
+export type { KeyMaintenanceOptions, KeyMaintenanceProgress, KeyMaintenanceReport } from './key-maintenance.js';
+export { KEY_MAINTENANCE_JOB, keyMaintenanceJob } from './key-maintenance-job.js';
+export type { KeyMaintenanceJobDeps, KeyMaintenanceSummary } from './key-maintenance-job.js';
 export { formatKeysStatus, runKeysCommand } from './keys-command.js';
 export type { KeysCommandDeps, KeysSubcommand } from './keys-command.js';

@@ -11,5 +11,8 @@ export interface SecretColumn {
 export const INTEGRATION_ACCESS_TOKEN: SecretColumn = { table: 'integration_tokens', column: 'access_token_sealed', rowIdColumn: 'integration_id' };
 export const INTEGRATION_REFRESH_TOKEN: SecretColumn = { table: 'integration_tokens', column: 'refresh_token_sealed', rowIdColumn: 'integration_id' };
 
+/** A pending OAuth connection's PKCE verifier (src/integrations, 0006): short-lived, still re-encrypted on rotation. */
+export const OAUTH_STATE_VERIFIER: SecretColumn = { table: 'oauth_states', column: 'verifier_sealed', rowIdColumn: 'id' };
+
 /** Workspace secret columns (each table has workspace_id under RLS). */
-export const WORKSPACE_SECRET_COLUMNS: readonly SecretColumn[] = [INTEGRATION_ACCESS_TOKEN, INTEGRATION_REFRESH_TOKEN];
+export const WORKSPACE_SECRET_COLUMNS: readonly SecretColumn[] = [INTEGRATION_ACCESS_TOKEN, INTEGRATION_REFRESH_TOKEN, OAUTH_STATE_VERIFIER];

@@ -5,7 +5,7 @@
 // batches, so a crash loses nothing and a rerun finishes the job.
 import { createSecretKey, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
-import type { Database, DB, SystemTx, WorkspaceTx } from '../db/index.js';
+import type { Database, DB, SystemTx, UserTx, WorkspaceTx } from '../db/index.js';
 import { gcmOpen, gcmSeal, KEY_BYTES } from './aes-gcm.js';
 import { CryptoError } from './errors.js';
 import type { KeyProvider } from './key-ring.js';
@@ -98,6 +98,12 @@ export interface Vault {
   openSecret(tx: WorkspaceTx, place: SecretPlace, sealed: string): Promise<string>;
   sealPlatformSecret(tx: SystemTx, place: PlatformSecretPlace, plaintext: string): Promise<string>;
   openPlatformSecret(tx: SystemTx, place: PlatformSecretPlace, sealed: string): Promise<string>;
+  /**
+   * A user's own platform-level secret (a TOTP seed), sealed under the platform data key inside the
+   * user's transaction. The platform key must exist (the system role creates it at start-up).
+   */
+  sealUserSecret(tx: UserTx, place: PlatformSecretPlace, plaintext: string): Promise<string>;
+  openUserSecret(tx: UserTx, place: PlatformSecretPlace, sealed: string): Promise<string>;
   /** Records the active KEK's first use (for its age); idempotent. Call at start-up. */
   registerActiveKek(now?: Date): Promise<void>;
   /** Adds a KEK when the active one is older than rotationDays (or `force`); re-wrap follows. */
@@ -274,6 +280,22 @@ export function createVault(options: VaultOptions): Vault {
     openPlatformSecret(tx, place, sealed) {
       return openAt(tx, { ...place, workspaceId: null }, sealed);
     },
+    async sealUserSecret(tx, place, plaintext) {
+      // No FOR SHARE here: the app role may read the platform key row but never lock or write it.
+      const row = await tx
+        .selectFrom('data_keys')
+        .select(['id', 'workspace_id', 'kek_id', 'wrapped_dek'])
+        .where('workspace_id', 'is', null)
+        .where('state', '=', 'active')
+        .executeTakeFirst();
+      if (row === undefined) throw new CryptoError('crypto.key_unavailable');
+      const cached = cache.get(row.id);
+      const dek = cached !== undefined && cached.expiresAt > monotonicNow() ? cached : await unwrapRow(row);
+      return sealWith(dek, { ...place, workspaceId: null }, plaintext);
+    },
+    openUserSecret(tx, place, sealed) {
+      return openAt(tx, { ...place, workspaceId: null }, sealed);
+    },
 
     async registerActiveKek(now = new Date()) {
       await db.unsafeAsSystem('crypto: record the active KEK', (tx) => registerActive(tx, now));
@@ -351,26 +373,48 @@ export function createVault(options: VaultOptions): Vault {
       let reencrypted = 0;
       for (const col of secretColumns) {
         const name = `${col.table}.${col.column}`;
+        const table = sql.table(col.table);
+        const rowId = sql.ref(col.rowIdColumn);
+        const value = sql.ref(col.column);
+        const staleUnder = (dekId: string) => sql<boolean>`${value} IS NOT NULL AND ${value} NOT LIKE ${`${sealedPrefixOf(dekId)}%`}`;
+        // Counted once per column, not per batch: a rotated DEK gets no new values (activeDek's FOR
+        // SHARE), so what is left is this count less what the batches moved.
+        const total = await db.withWorkspace(workspaceId, async (tx) => {
+          const dek = await activeDek(tx, workspaceId);
+          const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${table} WHERE ${staleUnder(dek.id)}`.execute(tx);
+          return rows[0]?.n ?? 0;
+        });
+        let done = 0;
+        // Keyset over the row id (its index): each batch reads only the rows after the last one.
+        let after: string | null = null;
         for (;;) {
-          const step = await db.withWorkspace(workspaceId, async (tx) => {
+          const from: string | null = after;
+          const step: { count: number; last: string | null } = await db.withWorkspace(workspaceId, async (tx) => {
             const dek = await activeDek(tx, workspaceId);
-            const stale = sql<boolean>`${sql.ref(col.column)} IS NOT NULL AND ${sql.ref(col.column)} NOT LIKE ${`${sealedPrefixOf(dek.id)}%`}`;
             const { rows } = await sql<{ row_id: string; value: string }>`
-              SELECT ${sql.ref(col.rowIdColumn)}::text AS row_id, ${sql.ref(col.column)} AS value
-              FROM ${sql.table(col.table)} WHERE ${stale}
-              ORDER BY 1 LIMIT ${batchSize} FOR UPDATE`.execute(tx);
+              SELECT ${rowId}::text AS row_id, ${value} AS value
+              FROM ${table} WHERE ${staleUnder(dek.id)} ${from === null ? sql`` : sql`AND ${rowId} > ${from}`}
+              ORDER BY ${rowId} LIMIT ${batchSize} FOR UPDATE`.execute(tx);
+            const first = rows[0];
+            const last = rows.at(-1);
+            if (first === undefined || last === undefined) return { count: 0, last: from };
+            const resealed = [];
             for (const row of rows) {
               const place: SecretPlace = { table: col.table, column: col.column, rowId: row.row_id, workspaceId };
-              const resealed = sealWith(dek, place, await openAt(tx, place, row.value));
-              await sql`UPDATE ${sql.table(col.table)} SET ${sql.ref(col.column)} = ${resealed}
-                        WHERE ${sql.ref(col.rowIdColumn)} = ${row.row_id}`.execute(tx);
+              resealed.push(sql`(${row.row_id}, ${sealWith(dek, place, await openAt(tx, place, row.value))})`);
             }
-            const left = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(col.table)} WHERE ${stale}`.execute(tx);
-            return { count: rows.length, remaining: left.rows[0]?.n ?? 0 };
+            // One statement per batch. The id range keeps it on the index; the text match picks
+            // exactly the rows read above (locked by FOR UPDATE since).
+            const updated = await sql`UPDATE ${table} SET ${value} = v.value FROM (VALUES ${sql.join(resealed)}) AS v(row_id, value)
+                      WHERE ${rowId} >= ${first.row_id} AND ${rowId} <= ${last.row_id} AND ${rowId}::text = v.row_id`.execute(tx);
+            if (Number(updated.numAffectedRows ?? -1) !== rows.length) throw new Error(`re-encryption of ${name} updated ${String(updated.numAffectedRows)} of ${rows.length} rows`);
+            return { count: rows.length, last: last.row_id };
           });
           if (step.count === 0) break;
+          after = step.last;
           reencrypted += step.count;
-          await onProgress?.({ workspaceId, column: name, reencrypted, remaining: step.remaining });
+          done += step.count;
+          await onProgress?.({ workspaceId, column: name, reencrypted, remaining: Math.max(0, total - done) });
         }
       }
       // SECURITY: a retired DEK is deleted only when no value anywhere still names it.
