@@ -38,7 +38,9 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['../*/*', '!../*/index.js', '!../http/*', '!../observability/*', '!../config.js', '!../paths.js'],
+              // `../<module>/<file>` or `../../<module>/<file>` (from a module's subdirectory): only a
+              // module's index.js, and the shared http/ and observability/ helpers, may be imported.
+              regex: '^(\\.\\./)+(?!http/|observability/)[^./][^/]*/(?!index\\.js$)',
               message: 'Import another module through its index.ts (its public surface), not its internals.',
             },
           ],

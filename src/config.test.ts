@@ -63,4 +63,15 @@ describe('configuration', () => {
     expect(loadConfig({ HOST: '0.0.0.0', TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).TRUST_PROXY).toEqual(['10.0.0.0/8', '127.0.0.1']);
     expect(loadConfig({ HOST: '0.0.0.0', TLS_CERT_FILE: '/c.pem', TLS_KEY_FILE: '/k.pem' }).HOST).toBe('0.0.0.0');
   });
+
+  it('runs the job worker in-process by default only on the embedded database, and keeps audit entries 3 to 120 months', () => {
+    expect(loadConfig({}).WORKER_IN_PROCESS).toBe(true);
+    expect(loadConfig({ DATABASE_URL: 'postgres://app@db/throughline' }).WORKER_IN_PROCESS).toBe(false);
+    expect(loadConfig({ DATABASE_URL: 'postgres://app@db/throughline', WORKER_IN_PROCESS: 'true' }).WORKER_IN_PROCESS).toBe(true);
+    expect(loadConfig({ WORKER_IN_PROCESS: 'false' }).WORKER_IN_PROCESS).toBe(false);
+    expect(configError({ WORKER_IN_PROCESS: 'sometimes' }).message).toBe('WORKER_IN_PROCESS must be true or false');
+    expect(loadConfig({}).AUDIT_RETENTION_MONTHS).toBe(12);
+    expect(loadConfig({ AUDIT_RETENTION_MONTHS: '36' }).AUDIT_RETENTION_MONTHS).toBe(36);
+    for (const months of ['0', '2', '121', '6.5', 'a year']) expect(configError({ AUDIT_RETENTION_MONTHS: months }).variable).toBe('AUDIT_RETENTION_MONTHS');
+  });
 });

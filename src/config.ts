@@ -9,7 +9,23 @@ import { z } from 'zod';
 import { isKeySpec } from './crypto/key-spec.js';
 
 /** Settings that may hold credentials: readable from `<NAME>_FILE`, never printed. */
-export const SECRET_SETTINGS = ['DATABASE_URL', 'DATABASE_OWNER_URL', 'DEMO_PASSWORD', 'ENCRYPTION_KEYS'] as const;
+export const SECRET_SETTINGS = [
+  'DATABASE_URL',
+  'DATABASE_OWNER_URL',
+  'DEMO_PASSWORD',
+  'ENCRYPTION_KEYS',
+  'SMTP_URL',
+  'REDIS_URL',
+  'META_ADS_CLIENT_SECRET',
+  'GOOGLE_ADS_CLIENT_SECRET',
+  'GOOGLE_ADS_DEVELOPER_TOKEN',
+  'YANDEX_DIRECT_CLIENT_SECRET',
+  'AMOCRM_CLIENT_SECRET',
+  'HUBSPOT_CLIENT_SECRET',
+] as const;
+
+/** Providers with a connector (src/integrations/registry.ts): each reads `<PREFIX>_CLIENT_ID` and friends. */
+export const INTEGRATION_CONFIG_PREFIXES = ['META_ADS', 'GOOGLE_ADS', 'YANDEX_DIRECT', 'AMOCRM', 'HUBSPOT'] as const;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -18,6 +34,9 @@ const optionalString = z
   .trim()
   .transform((v) => (v === '' ? undefined : v))
   .optional();
+
+/** Replaces a provider's own origin (tests point it at a local server). */
+const providerBaseUrl = optionalString.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional());
 
 const postgresUrl = optionalString.refine(
   (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),
@@ -84,6 +103,54 @@ const configSchema = z
       .min(1, 'must be between 1 and 3650')
       .max(3650, 'must be between 1 and 3650')
       .default(180),
+    // Identity (src/auth). JWT signing keys rotate every JWT_ROTATION_DAYS; the previous key still
+    // verifies for JWT_OVERLAP_DAYS. Access tokens live ACCESS_TOKEN_MINUTES (at most 15).
+    JWT_ROTATION_DAYS: z.coerce.number({ error: 'must be a whole number of days' }).int().min(1, 'must be between 1 and 3650').max(3650, 'must be between 1 and 3650').default(90),
+    JWT_OVERLAP_DAYS: z.coerce.number({ error: 'must be a whole number of days' }).int().min(1, 'must be between 1 and 90').max(90, 'must be between 1 and 90').default(7),
+    ACCESS_TOKEN_MINUTES: z.coerce.number({ error: 'must be a whole number of minutes' }).int().min(1, 'must be between 1 and 15').max(15, 'must be between 1 and 15').default(15),
+    SESSION_DAYS: z.coerce.number({ error: 'must be a whole number of days' }).int().min(1, 'must be between 1 and 90').max(90, 'must be between 1 and 90').default(30),
+    // Outgoing email: smtp(s)://user:pass@host:port. Unset: messages are written to DATA_DIR/outbox.
+    SMTP_URL: optionalString.refine((v) => v === undefined || /^smtps?:\/\//.test(v), 'must be an smtp:// or smtps:// URL'),
+    MAIL_FROM: z.string().trim().default('Throughline <no-reply@throughline.local>'),
+    // Shared brute-force counters and IP blocks when several processes serve (src/auth/brute-force.ts):
+    // redis(s)://[user:password@]host:port[/db]. Unset: counted in this process's memory.
+    REDIS_URL: optionalString.refine((v) => v === undefined || /^rediss?:\/\//.test(v), 'must be a redis:// or rediss:// URL'),
+    // The audit log's retention (src/audit/retention-job.ts). Under 3 months would erase the trail
+    // before most breaches are even noticed; over 10 years, set a policy rather than a number.
+    AUDIT_RETENTION_MONTHS: z.coerce
+      .number({ error: 'must be a whole number of months' })
+      .int('must be a whole number of months')
+      .min(3, 'must be between 3 and 120 months')
+      .max(120, 'must be between 3 and 120 months')
+      .default(12),
+    // Run the job worker inside serve/demo (src/jobs). Default: yes on the embedded database, which
+    // only one process can open; no with DATABASE_URL, where `throughline worker` runs apart.
+    WORKER_IN_PROCESS: z.stringbool({ error: 'must be true or false' }).optional(),
+    // Integration provider apps (src/integrations/registry.ts). A provider without its client id and
+    // secret is listed as "not configured". <PREFIX>_API_BASE_URL and <PREFIX>_OAUTH_BASE_URL replace
+    // the provider's own origins; the outbound SSRF guard trusts exactly those overridden origins.
+    META_ADS_CLIENT_ID: optionalString,
+    META_ADS_CLIENT_SECRET: optionalString,
+    META_ADS_API_BASE_URL: providerBaseUrl,
+    META_ADS_OAUTH_BASE_URL: providerBaseUrl,
+    GOOGLE_ADS_CLIENT_ID: optionalString,
+    GOOGLE_ADS_CLIENT_SECRET: optionalString,
+    // Google Ads also needs the manager account's developer token on every API call.
+    GOOGLE_ADS_DEVELOPER_TOKEN: optionalString,
+    GOOGLE_ADS_API_BASE_URL: providerBaseUrl,
+    GOOGLE_ADS_OAUTH_BASE_URL: providerBaseUrl,
+    YANDEX_DIRECT_CLIENT_ID: optionalString,
+    YANDEX_DIRECT_CLIENT_SECRET: optionalString,
+    YANDEX_DIRECT_API_BASE_URL: providerBaseUrl,
+    YANDEX_DIRECT_OAUTH_BASE_URL: providerBaseUrl,
+    AMOCRM_CLIENT_ID: optionalString,
+    AMOCRM_CLIENT_SECRET: optionalString,
+    AMOCRM_API_BASE_URL: providerBaseUrl,
+    AMOCRM_OAUTH_BASE_URL: providerBaseUrl,
+    HUBSPOT_CLIENT_ID: optionalString,
+    HUBSPOT_CLIENT_SECRET: optionalString,
+    HUBSPOT_API_BASE_URL: providerBaseUrl,
+    HUBSPOT_OAUTH_BASE_URL: providerBaseUrl,
   })
   .superRefine((c, ctx) => {
     if ((c.TLS_CERT_FILE === undefined) !== (c.TLS_KEY_FILE === undefined)) {
@@ -109,7 +176,25 @@ const configSchema = z
     if (c.DATABASE_OWNER_URL !== undefined && c.DATABASE_URL === undefined) {
       ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'is required when DATABASE_OWNER_URL is set' });
     }
-  });
+    const settings = c as Readonly<Record<string, unknown>>;
+    for (const prefix of INTEGRATION_CONFIG_PREFIXES) {
+      if ((settings[`${prefix}_CLIENT_ID`] === undefined) !== (settings[`${prefix}_CLIENT_SECRET`] === undefined)) {
+        const missing = settings[`${prefix}_CLIENT_ID`] === undefined ? `${prefix}_CLIENT_ID` : `${prefix}_CLIENT_SECRET`;
+        ctx.addIssue({ code: 'custom', path: [missing], message: `must be set together with its pair (${prefix}_CLIENT_ID and ${prefix}_CLIENT_SECRET)` });
+      }
+      // SECURITY: an overridden origin is trusted past the SSRF guard; in production it must be TLS.
+      for (const key of [`${prefix}_API_BASE_URL`, `${prefix}_OAUTH_BASE_URL`]) {
+        const url = settings[key];
+        if (c.NODE_ENV === 'production' && typeof url === 'string' && !url.startsWith('https://')) {
+          ctx.addIssue({ code: 'custom', path: [key], message: 'must be an https:// URL in production' });
+        }
+      }
+    }
+    if (c.GOOGLE_ADS_CLIENT_ID !== undefined && c.GOOGLE_ADS_DEVELOPER_TOKEN === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['GOOGLE_ADS_DEVELOPER_TOKEN'], message: 'is required with GOOGLE_ADS_CLIENT_ID (every Google Ads API call carries it)' });
+    }
+  })
+  .transform((c) => ({ ...c, WORKER_IN_PROCESS: c.WORKER_IN_PROCESS ?? c.DATABASE_URL === undefined }));
 
 export type Config = Readonly<Omit<z.output<typeof configSchema>, 'DATA_DIR'> & { DATA_DIR: string }>;
 

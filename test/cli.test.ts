@@ -20,7 +20,7 @@ afterAll(async () => {
 
 describe('throughline CLI', () => {
   it('prints help for every command', async () => {
-    for (const command of ['serve', 'migrate', 'demo', 'keys status', 'keys rotate', 'audit verify']) {
+    for (const command of ['serve', 'worker', 'migrate', 'demo', 'keys status', 'keys rotate', 'audit verify']) {
       const run = io({});
       const result = await runCli([...command.split(' '), '--help'], run.io);
       expect(result.code).toBe(0);
@@ -71,8 +71,14 @@ describe('throughline CLI', () => {
       expect(text).toMatch(/running at http:\/\/127\.0\.0\.1:\d+/);
       expect(text).toContain('demo@throughline.local');
       expect(text).toContain('Demo workspace created');
+      // The demo provider's first sync, through the sync engine, before the server listens.
+      expect(text).toMatch(/Synced demo data \(demo-ads\) in [\d.]+ s: 3 ad accounts, 36 campaigns, [\d,]+ ad stats/);
+      expect(text).toMatch(/Synced demo data \(demo-crm\) in [\d.]+ s: [\d,]+ contacts, [\d,]+ leads, [\d,]+ deals/);
       const res = await fetch(`${server.url}/readyz`);
       expect(res.status).toBe(200);
+      // Embedded, the demo runs the job worker itself (WORKER_IN_PROCESS defaults to true there only).
+      const jobNames = server.jobs?.queue.definitions.map((d) => d.name);
+      expect(jobNames).toEqual(process.env.TEST_DATABASE_URL ? undefined : ['keys.maintenance', 'audit.retention', 'sync.integration', 'sync.schedule']);
     } finally {
       await server.close();
     }
@@ -95,10 +101,31 @@ describe('throughline CLI', () => {
     const after = io(env);
     expect((await runCli(['keys', 'status'], after.io)).code).toBe(0);
     expect(after.out.join('\n')).not.toBe(keysStatus.out.join('\n'));
+    const activeKid = (lines: string[]) => /^ {2}(\S+) {2}created \S+ {2}active$/m.exec(lines.join('\n'))?.[1];
+    const kidBefore = activeKid(after.out);
+    expect(kidBefore).toBeDefined();
+    const rotateJwt = io(env);
+    expect((await runCli(['keys', 'rotate', '--jwt'], rotateJwt.io)).code).toBe(0);
+    expect(rotateJwt.out.join('\n')).toContain(`(was ${kidBefore})`);
+    const afterJwt = io(env);
+    expect((await runCli(['keys', 'status'], afterJwt.io)).code).toBe(0);
+    expect(activeKid(afterJwt.out)).not.toBe(kidBefore);
+    expect(afterJwt.out.join('\n')).toContain(`${kidBefore}  created`);
     expect((await stat(path.join(dataDir, 'encryption-keys'))).mode & 0o777).toBe(0o600);
 
     const verify = io(env);
     expect((await runCli(['audit', 'verify'], verify.io)).code).toBe(0);
     expect(verify.out.join('\n')).toMatch(/audit log intact/);
-  });
+
+    // With the demo stopped, the worker runs alone on the same database until it is stopped.
+    const jobs = io(env);
+    const worker = await runCli(['worker'], jobs.io);
+    expect(worker.code).toBe(0);
+    expect(worker.worker).toBeDefined();
+    await worker.worker?.close();
+    expect(jobs.out).toEqual([
+      'Throughline worker is running: keys.maintenance (17 3 * * * UTC), audit.retention (47 3 * * * UTC), sync.integration (on demand UTC), sync.schedule (*/5 * * * * UTC)',
+    ]);
+    expect(jobs.err.join('\n')).toMatch(process.env.TEST_DATABASE_URL ? /^$/ : /do not run serve or demo on it at the same time/);
+  }, 90_000);
 });

@@ -19,6 +19,7 @@ const STATEMENT_TIMEOUT = '15s';
 declare const appTxBrand: unique symbol;
 declare const userTxBrand: unique symbol;
 declare const workspaceTxBrand: unique symbol;
+declare const challengeTxBrand: unique symbol;
 declare const systemTxBrand: unique symbol;
 declare const retentionTxBrand: unique symbol;
 
@@ -28,6 +29,8 @@ export type AppTx = Transaction<DB> & { readonly [appTxBrand]: true };
 export type UserTx = AppTx & { readonly [userTxBrand]: true };
 /** An app-role transaction scoped by RLS to one workspace. Tenant queries take this first. */
 export type WorkspaceTx = AppTx & { readonly [workspaceTxBrand]: true };
+/** An app-role transaction that may also reach one anonymous WebAuthn sign-in challenge, by its id. */
+export type ChallengeTx = AppTx & { readonly [challengeTxBrand]: true };
 
 /** A transaction as the platform role: cross-tenant only where a policy names that role. */
 export type SystemTx = Transaction<DB> & { readonly [systemTxBrand]: true };
@@ -35,6 +38,12 @@ export type SystemTx = Transaction<DB> & { readonly [systemTxBrand]: true };
 export type RetentionTx = Transaction<DB> & { readonly [retentionTxBrand]: true };
 
 export type DatabaseKind = 'embedded' | 'postgres';
+
+/**
+ * What the job queue (src/jobs, pg-boss) connects with: the embedded PGlite itself, or the owner's
+ * connection string. Either one skips the role switch, so nothing but the job queue may use it.
+ */
+export type JobQueueConnection = { kind: 'embedded'; pglite: PGlite } | { kind: 'postgres'; ownerUrl: string };
 
 export interface Database {
   readonly kind: DatabaseKind;
@@ -45,6 +54,12 @@ export interface Database {
   /** Runs fn as the app role with no tenant and no user: platform tables only. */
   withAppRole<T>(fn: (tx: AppTx) => Promise<T>): Promise<T>;
   /**
+   * Runs fn as the app role with one anonymous WebAuthn sign-in challenge reachable (policy
+   * webauthn_challenges_anonymous in 0005_identity.sql), found by the random id the browser holds
+   * in an HttpOnly cookie. No user and no tenant: nothing else becomes visible.
+   */
+  withChallenge<T>(challengeId: string, fn: (tx: ChallengeTx) => Promise<T>): Promise<T>;
+  /**
    * Runs fn as the platform role for cross-tenant work (rotation, retention, verification).
    * Every call names its reason and is logged; grep `unsafeAsSystem` to review them all.
    */
@@ -54,6 +69,13 @@ export interface Database {
    * reason and is logged like unsafeAsSystem; grep `unsafeAsRetention` to review them all.
    */
   unsafeAsRetention<T>(reason: string, fn: (tx: RetentionTx) => Promise<T>): Promise<T>;
+  /**
+   * For src/jobs only: the connection pg-boss runs its own schema on. Embedded: the PGlite instance
+   * (whose only session is a superuser). PostgreSQL: DATABASE_OWNER_URL, because pg-boss creates and
+   * migrates its schema itself and the app login must not be able to. Job handlers never use it:
+   * they work through the transaction kinds above. grep `unsafeJobQueueConnection` to review.
+   */
+  unsafeJobQueueConnection(): JobQueueConnection;
   /** Applies pending migrations with the owner's connection. */
   migrate(): Promise<MigrationReport>;
   /** Throws unless a round trip to the database succeeds. */
@@ -108,6 +130,7 @@ async function openEmbedded(options: DatabaseOptions, onSystemAccess: SystemAcce
   const app = new Kysely<DB>({ dialect: new PGliteDialect({ pglite: embedded }) });
   const owner = pgliteOwnerSession(embedded);
   return buildDatabase('embedded', app, onSystemAccess, {
+    jobQueue: { kind: 'embedded', pglite: embedded },
     migrate: () => applyMigrations(owner),
     close: async () => {
       if (!embedded.closed) await embedded.close();
@@ -150,6 +173,7 @@ async function openServer(
     throw error;
   }
   return buildDatabase('postgres', app, onSystemAccess, {
+    jobQueue: { kind: 'postgres', ownerUrl },
     migrate: async () => {
       const client = new pg.Client({ connectionString: ownerUrl });
       await client.connect();
@@ -191,20 +215,28 @@ async function assertSafeAppLogin(pool: pg.Pool): Promise<void> {
   }
 }
 
+/** What a transaction may see besides platform tables; unset settings match no row. */
+interface Scope {
+  workspaceId?: string;
+  userId?: string;
+  challengeId?: string;
+}
+
 function buildDatabase(
   kind: DatabaseKind,
   app: Kysely<DB>,
   onSystemAccess: SystemAccessListener,
-  lifecycle: { migrate: () => Promise<MigrationReport>; close: () => Promise<void> },
+  lifecycle: { jobQueue: JobQueueConnection; migrate: () => Promise<MigrationReport>; close: () => Promise<void> },
 ): Database {
   // SECURITY: the only code that sets the role and tenant settings. set_config(..., true) is
   // transaction-local, so nothing survives into the next use of a pooled connection.
-  async function inRole<T>(role: string, workspaceId: string, userId: string, fn: (tx: Transaction<DB>) => Promise<T>): Promise<T> {
+  async function inRole<T>(role: string, scope: Scope, fn: (tx: Transaction<DB>) => Promise<T>): Promise<T> {
     return app.transaction().execute(async (trx) => {
       await sql`SELECT set_config('role', ${role}, true),
                        set_config('statement_timeout', ${STATEMENT_TIMEOUT}, true),
-                       set_config('app.workspace_id', ${workspaceId}, true),
-                       set_config('app.user_id', ${userId}, true)`.execute(trx);
+                       set_config('app.workspace_id', ${scope.workspaceId ?? ''}, true),
+                       set_config('app.user_id', ${scope.userId ?? ''}, true),
+                       set_config('app.challenge_id', ${scope.challengeId ?? ''}, true)`.execute(trx);
       return fn(trx);
     });
   }
@@ -213,25 +245,30 @@ function buildDatabase(
     kind,
     async withWorkspace(workspaceId, fn) {
       assertUuid(workspaceId, 'workspaceId');
-      return inRole(APP_ROLE, workspaceId, '', (trx) => fn(trx as WorkspaceTx));
+      return inRole(APP_ROLE, { workspaceId }, (trx) => fn(trx as WorkspaceTx));
     },
     async withUser(userId, fn) {
       assertUuid(userId, 'userId');
-      return inRole(APP_ROLE, '', userId, (trx) => fn(trx as UserTx));
+      return inRole(APP_ROLE, { userId }, (trx) => fn(trx as UserTx));
     },
     withAppRole(fn) {
-      return inRole(APP_ROLE, '', '', (trx) => fn(trx as AppTx));
+      return inRole(APP_ROLE, {}, (trx) => fn(trx as AppTx));
+    },
+    async withChallenge(challengeId, fn) {
+      assertUuid(challengeId, 'challengeId');
+      return inRole(APP_ROLE, { challengeId }, (trx) => fn(trx as ChallengeTx));
     },
     async unsafeAsSystem(reason, fn) {
       if (reason.trim() === '') throw new TypeError('unsafeAsSystem needs a reason');
       onSystemAccess(reason);
-      return inRole(SYSTEM_ROLE, '', '', (trx) => fn(trx as SystemTx));
+      return inRole(SYSTEM_ROLE, {}, (trx) => fn(trx as SystemTx));
     },
     async unsafeAsRetention(reason, fn) {
       if (reason.trim() === '') throw new TypeError('unsafeAsRetention needs a reason');
       onSystemAccess(reason);
-      return inRole(RETENTION_ROLE, '', '', (trx) => fn(trx as RetentionTx));
+      return inRole(RETENTION_ROLE, {}, (trx) => fn(trx as RetentionTx));
     },
+    unsafeJobQueueConnection: () => lifecycle.jobQueue,
     migrate: lifecycle.migrate,
     async ping() {
       await sql`SELECT 1`.execute(app);

@@ -54,6 +54,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
     const known = toAppError(error);
     if (known !== undefined) {
       if (known.code === 'request.invalid' || known.status >= 413) request.log.info({ errorCode: known.code }, 'request rejected');
+      for (const [name, value] of Object.entries(known.headers)) void reply.header(name, value);
       return sendError(reply, request, known.code, known.message, known.details);
     }
     if (isResponseSerializationError(error)) {

@@ -11,7 +11,33 @@ export const ERRORS = {
   'request.not_found': { status: 404, message: 'Nothing is here.' },
   'request.rate_limited': { status: 429, message: 'Too many requests; try again later.' },
   'request.failed': { status: 400, message: 'The request could not be processed.' },
+  'request.conflict': { status: 409, message: 'The request conflicts with the current state.' },
+  'auth.unauthenticated': { status: 401, message: 'Sign in to continue.' },
+  'auth.invalid_credentials': { status: 401, message: 'The email or password is not correct.' },
+  'auth.mfa_invalid': { status: 401, message: 'The code is not correct or has already been used.' },
+  'auth.mfa_setup_required': { status: 403, message: 'This workspace requires two-factor authentication; set it up to continue.' },
+  'auth.csrf_failed': { status: 403, message: 'The request is missing its CSRF token; reload the page and try again.' },
+  'auth.forbidden': { status: 403, message: 'You do not have permission to do this.' },
+  'auth.reauthentication_required': { status: 403, message: 'Confirm your password (and second factor) to do this.' },
+  'auth.token_invalid': { status: 400, message: 'This link or code is invalid or has expired.' },
+  'auth.password_weak': { status: 400, message: 'Choose a stronger password.' },
+  'auth.locked': { status: 429, message: 'Too many failed attempts; try again later.' },
+  'auth.ip_blocked': { status: 429, message: 'Too many requests from this address; try again later.' },
   'workspace.not_found': { status: 404, message: 'Workspace not found.' },
+  'workspace.last_owner': { status: 409, message: 'A workspace needs at least one owner.' },
+  'workspace.already_member': { status: 409, message: 'This person is already a member of the workspace.' },
+  'workspace.invitation_email_mismatch': { status: 403, message: 'This invitation was sent to a different email address. Sign in with that address to accept it.' },
+  'auth.email_unverified': { status: 403, message: 'Confirm your email address first (use the link we emailed you), then try again.' },
+  'integration.not_found': { status: 404, message: 'Integration not found.' },
+  'integration.provider_unknown': { status: 404, message: 'There is no such provider.' },
+  'integration.provider_not_configured': { status: 409, message: 'This provider is not set up on this Throughline installation; an operator must add its app credentials.' },
+  'integration.provider_not_available': { status: 409, message: 'This provider is not available yet.' },
+  'integration.oauth_state_invalid': { status: 400, message: 'This connection attempt is invalid or has expired. Start connecting again.' },
+  'integration.oauth_failed': { status: 400, message: 'The provider did not complete the connection. Start connecting again.' },
+  'integration.scopes_missing': { status: 400, message: 'The provider granted fewer permissions than Throughline needs to read reports. Connect again and allow every requested permission.' },
+  'integration.provider_unavailable': { status: 502, message: 'The provider could not be reached. Try again in a few minutes.' },
+  'integration.needs_reconnect': { status: 409, message: 'This integration must be reconnected first.' },
+  'integration.csv_invalid': { status: 400, message: 'The CSV file has errors; nothing was imported.' },
   'service.unavailable': { status: 503, message: 'The service is not ready.' },
   internal: { status: 500, message: 'Something went wrong on our side.' },
 } as const satisfies Record<string, { status: number; message: string }>;
@@ -29,12 +55,15 @@ export class AppError extends Error {
   readonly status: number;
   /** Safe, client-facing specifics (e.g. which field failed validation). Never secrets. */
   readonly details: unknown;
+  /** Response headers that go with this error (e.g. Retry-After on a 429). */
+  readonly headers: Readonly<Record<string, string>>;
 
-  constructor(code: ErrorCode, options: { message?: string; details?: unknown; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, options: { message?: string; details?: unknown; cause?: unknown; headers?: Record<string, string> } = {}) {
     super(options.message ?? ERRORS[code].message, { cause: options.cause });
     this.code = code;
     this.status = ERRORS[code].status;
     this.details = options.details;
+    this.headers = options.headers ?? {};
   }
 }
 

@@ -2,6 +2,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../test/support/app.js';
 
+/** A valid double-submit pair: these tests are about body handling, not the CSRF check. */
+const CSRF_TOKEN = 'c'.repeat(43);
+const CSRF = { cookie: `__Host-csrf=${CSRF_TOKEN}`, 'x-csrf-token': CSRF_TOKEN, 'x-requested-with': 'XMLHttpRequest' };
+
 let t: TestApp;
 
 beforeAll(async () => {
@@ -84,20 +88,20 @@ describe('security headers', () => {
 
 describe('bad input gets a 4xx in the one error shape', () => {
   it('answers malformed JSON with 400 request.malformed_json', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/api/test/echo', headers: { 'content-type': 'application/json' }, payload: '{"a":' });
+    const res = await t.app.inject({ method: 'POST', url: '/api/test/echo', headers: { ...CSRF, 'content-type': 'application/json' }, payload: '{"a":' });
     expect(res.statusCode).toBe(400);
     expectErrorShape(res.body, 'request.malformed_json');
   });
 
   it('answers an empty JSON body with 400', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/api/test/echo', headers: { 'content-type': 'application/json' }, payload: '' });
+    const res = await t.app.inject({ method: 'POST', url: '/api/test/echo', headers: { ...CSRF, 'content-type': 'application/json' }, payload: '' });
     expect(res.statusCode).toBe(400);
     expectErrorShape(res.body, 'request.empty_body');
   });
 
   it('answers a content type it does not accept with 415, text/plain included', async () => {
     for (const type of ['text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/x-www-form-urlencoded']) {
-      const res = await t.app.inject({ method: 'POST', url: '/api/test/echo', headers: { 'content-type': type }, payload: 'a=1' });
+      const res = await t.app.inject({ method: 'POST', url: '/api/test/echo', headers: { ...CSRF, 'content-type': type }, payload: 'a=1' });
       expect(res.statusCode, type).toBe(415);
       expectErrorShape(res.body, 'request.unsupported_media_type');
     }
@@ -105,13 +109,13 @@ describe('bad input gets a 4xx in the one error shape', () => {
 
   it('answers a body over the limit with 413', async () => {
     const payload = JSON.stringify({ blob: 'x'.repeat(1024 * 1024 + 10) });
-    const res = await t.app.inject({ method: 'POST', url: '/api/test/echo', headers: { 'content-type': 'application/json' }, payload });
+    const res = await t.app.inject({ method: 'POST', url: '/api/test/echo', headers: { ...CSRF, 'content-type': 'application/json' }, payload });
     expect(res.statusCode).toBe(413);
     expectErrorShape(res.body, 'request.body_too_large');
   });
 
   it('refuses prototype-poisoning JSON', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/api/test/echo', headers: { 'content-type': 'application/json' }, payload: '{"__proto__":{"admin":true}}' });
+    const res = await t.app.inject({ method: 'POST', url: '/api/test/echo', headers: { ...CSRF, 'content-type': 'application/json' }, payload: '{"__proto__":{"admin":true}}' });
     expect(res.statusCode).toBe(400);
     expectErrorShape(res.body, 'request.malformed_json');
   });
@@ -136,7 +140,7 @@ describe('public endpoints', () => {
   it('reports readiness only when the database answers', async () => {
     const ok = await t.app.inject({ method: 'GET', url: '/readyz' });
     expect(ok.json()).toEqual({ status: 'ready', checks: { database: 'ok' } });
-    const broken = await createTestApp({ deps: { db: { ...t.database.db, ping: () => Promise.reject(new Error('connection refused')) } } });
+    const broken = await createTestApp({ deps: { vault: t.vault, db: { ...t.database.db, ping: () => Promise.reject(new Error('connection refused')) } } });
     try {
       const res = await broken.app.inject({ method: 'GET', url: '/readyz' });
       expect(res.statusCode).toBe(503);

@@ -1,8 +1,10 @@
 // The built web app (dist/web) in Debian's Chromium against the real server and its real CSP:
 // the pages render and route, nothing errors, and an injected inline script is blocked.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Browser } from 'playwright-core';
@@ -10,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/observability/logger.js';
+import { createTestVault } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { launchChromium, openInstrumentedPage, type InstrumentedPage } from './chromium.js';
 
@@ -21,6 +24,7 @@ let database: TestDatabase | undefined;
 let app: FastifyInstance | undefined;
 let browser: Browser | undefined;
 let baseUrl = '';
+let dataDir: string | undefined;
 /** Warnings the server logged; CSP reports from the browser arrive here. */
 const serverLog: string[] = [];
 const openPages: InstrumentedPage[] = [];
@@ -49,9 +53,11 @@ beforeAll(async () => {
     throw new Error(`The web app is not built (${BUILT_INDEX} is missing). Run \`npm run build\` (or \`npm run build:web\`) before the browser tests.`);
   }
   database = await createTestDatabase();
+  dataDir = await mkdtemp(path.join(tmpdir(), 'throughline-web-'));
   app = await buildApp({
-    config: loadConfig({ PORT: '0' }),
+    config: loadConfig({ PORT: '0', DATA_DIR: dataDir }),
     db: database.db,
+    vault: await createTestVault(database.db),
     logger: createLogger({ level: 'warn', destination: { write: (line: string) => void serverLog.push(line) } }),
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -67,6 +73,7 @@ afterAll(async () => {
   await browser?.close();
   await app?.close();
   await database?.close();
+  if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
 });
 
 describe('web shell', () => {

@@ -3,10 +3,14 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.js';
+import { captureLandingToken } from './navigation.js';
 import './styles.css';
 
 const root = document.getElementById('root');
 if (root === null) throw new Error('index.html has no #root element');
+
+// Before anything renders: a one-time token in the URL fragment leaves the address bar at once.
+captureLandingToken();
 
 createRoot(root).render(
   <StrictMode>

@@ -1,5 +1,6 @@
 // Reads GET /readyz and turns every possible answer into one of a few states the page can show.
 // The body is treated as untrusted input: nothing from it is rendered unless it is a string.
+import { t } from './i18n/index.js';
 
 export type ServerStatus =
   | { kind: 'checking' }
@@ -30,7 +31,7 @@ export async function fetchServerStatus(signal: AbortSignal): Promise<ServerStat
   const error = typeof body === 'object' && body !== null ? (body as ErrorBody).error : undefined;
   return {
     kind: 'not-ready',
-    message: stringOrUndefined(error?.message) ?? `The server answered ${response.status}.`,
+    message: stringOrUndefined(error?.message) ?? t('status.answered', { status: response.status }),
     requestId: stringOrUndefined(error?.requestId),
   };
 }

@@ -1,5 +1,6 @@
 // Shows whether the server answers and its database is reachable, from GET /readyz.
 import { useEffect, useState } from 'react';
+import { t } from '../i18n/index.js';
 import { fetchServerStatus, type ServerStatus } from '../server-status.js';
 
 type Tone = 'pending' | 'good' | 'bad';
@@ -7,13 +8,13 @@ type Tone = 'pending' | 'good' | 'bad';
 function describe(status: ServerStatus): { tone: Tone; summary: string; server: string; database: string } {
   switch (status.kind) {
     case 'checking':
-      return { tone: 'pending', summary: 'Checking…', server: 'Checking…', database: 'Checking…' };
+      return { tone: 'pending', summary: t('status.checking'), server: t('status.checking'), database: t('status.checking') };
     case 'ready':
-      return { tone: 'good', summary: 'Ready', server: 'Running', database: 'Connected' };
+      return { tone: 'good', summary: t('status.ready'), server: t('status.running'), database: t('status.connected') };
     case 'not-ready':
-      return { tone: 'bad', summary: 'Not ready', server: 'Running', database: 'Not ready' };
+      return { tone: 'bad', summary: t('status.notReady'), server: t('status.running'), database: t('status.notReady') };
     case 'unreachable':
-      return { tone: 'bad', summary: 'Unreachable', server: 'Unreachable', database: 'Unknown' };
+      return { tone: 'bad', summary: t('status.unreachable'), server: t('status.unreachable'), database: t('status.unknown') };
   }
 }
 
@@ -42,7 +43,7 @@ export function StatusCard() {
   return (
     <section className="card status-card" aria-labelledby="status-heading" data-status={status.kind}>
       <div className="card-header">
-        <h2 id="status-heading">System status</h2>
+        <h2 id="status-heading">{t('status.title')}</h2>
         <p className={`badge badge-${view.tone}`} role="status">
           <span className="badge-dot" aria-hidden="true" />
           {view.summary}
@@ -50,11 +51,11 @@ export function StatusCard() {
       </div>
       <dl className="status-list">
         <div>
-          <dt>Server</dt>
+          <dt>{t('status.server')}</dt>
           <dd>{view.server}</dd>
         </div>
         <div>
-          <dt>Database</dt>
+          <dt>{t('status.database')}</dt>
           <dd>{view.database}</dd>
         </div>
       </dl>
@@ -64,14 +65,14 @@ export function StatusCard() {
           {status.requestId !== undefined && (
             <>
               {' '}
-              Request ID: <code>{status.requestId}</code>
+              {t('status.requestId')} <code>{status.requestId}</code>
             </>
           )}
         </p>
       )}
-      {status.kind === 'unreachable' && <p className="status-detail">The server did not answer. Check that it is running and reachable from this browser.</p>}
+      {status.kind === 'unreachable' && <p className="status-detail">{t('status.unreachableHelp')}</p>}
       <button type="button" className="button-secondary" onClick={checkAgain} disabled={status.kind === 'checking'}>
-        Check again
+        {t('status.checkAgain')}
       </button>
     </section>
   );

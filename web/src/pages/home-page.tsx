@@ -1,55 +1,51 @@
 // The landing page: what Throughline is, whether this server is healthy, and where to read more.
 import { AppLink } from '../components/app-link.js';
 import { StatusCard } from '../components/status-card.js';
+import { t, type MessageKey } from '../i18n/index.js';
 
-const SOURCES = [
-  { kind: 'Ad accounts', names: 'Meta, Google Ads, Yandex Direct, VK, TikTok' },
-  { kind: 'CRM', names: 'amoCRM, Bitrix24, HubSpot' },
-  { kind: 'Web analytics', names: 'Google Analytics 4, Yandex Metrica' },
+const SOURCES: readonly { kind: MessageKey; names: MessageKey }[] = [
+  { kind: 'home.sourceAds', names: 'home.sourceAdsNames' },
+  { kind: 'home.sourceCrm', names: 'home.sourceCrmNames' },
+  { kind: 'home.sourceAnalytics', names: 'home.sourceAnalyticsNames' },
 ];
 
-const METRICS = [
-  { abbr: 'CPL', title: 'Cost per lead' },
-  { abbr: 'CAC', title: 'Customer acquisition cost' },
-  { abbr: 'ROMI', title: 'Return on marketing investment' },
-  { abbr: 'ROAS', title: 'Return on ad spend' },
-  { abbr: 'LTV', title: 'Customer lifetime value' },
+// The abbreviations are the same in every language the product speaks to marketers in.
+const METRICS: readonly { abbr: string; title: MessageKey }[] = [
+  { abbr: 'CPL', title: 'home.metricCpl' },
+  { abbr: 'CAC', title: 'home.metricCac' },
+  { abbr: 'ROMI', title: 'home.metricRomi' },
+  { abbr: 'ROAS', title: 'home.metricRoas' },
+  { abbr: 'LTV', title: 'home.metricLtv' },
 ];
 
 export function HomePage() {
   return (
     <>
       <div className="intro">
-        <h1 tabIndex={-1}>End-to-end marketing analytics</h1>
-        <p className="lead">
-          Throughline follows every lead from the ad that was clicked to the deal that closed, on a server you run
-          yourself.
-        </p>
+        <h1 tabIndex={-1}>{t('home.title')}</h1>
+        <p className="lead">{t('home.lead')}</p>
       </div>
 
       <div className="grid">
         <StatusCard />
 
         <section className="card" aria-labelledby="about-heading">
-          <h2 id="about-heading">What it does</h2>
-          <p>It connects the systems your marketing spend and revenue already live in:</p>
+          <h2 id="about-heading">{t('home.aboutTitle')}</h2>
+          <p>{t('home.aboutIntro')}</p>
           <dl className="source-list">
             {SOURCES.map((source) => (
               <div key={source.kind}>
-                <dt>{source.kind}</dt>
-                <dd>{source.names}</dd>
+                <dt>{t(source.kind)}</dt>
+                <dd>{t(source.names)}</dd>
               </div>
             ))}
           </dl>
-          <p>
-            Clicks, leads and deals are joined by UTM tags and click identifiers, so each campaign is measured by the
-            revenue it brought in:
-          </p>
+          <p>{t('home.joinIntro')}</p>
           <ul className="metric-list">
             {METRICS.map((metric) => (
               <li key={metric.abbr}>
-                <abbr title={metric.title}>{metric.abbr}</abbr>
-                <span>{metric.title}</span>
+                <abbr title={t(metric.title)}>{metric.abbr}</abbr>
+                <span>{t(metric.title)}</span>
               </li>
             ))}
           </ul>
@@ -57,19 +53,19 @@ export function HomePage() {
       </div>
 
       <section className="card" aria-labelledby="resources-heading">
-        <h2 id="resources-heading">Resources</h2>
+        <h2 id="resources-heading">{t('home.resourcesTitle')}</h2>
         <ul className="resource-list">
           <li>
-            <AppLink to="/security">Vulnerability disclosure policy</AppLink>
-            <span>How to report a security issue, and what we promise in return.</span>
+            <AppLink to="/security">{t('home.resourcePolicy')}</AppLink>
+            <span>{t('home.resourcePolicyHelp')}</span>
           </li>
           <li>
-            <a href="/api/openapi.json">OpenAPI description</a>
-            <span>The HTTP API, machine-readable.</span>
+            <a href="/api/openapi.json">{t('home.resourceOpenApi')}</a>
+            <span>{t('home.resourceOpenApiHelp')}</span>
           </li>
           <li>
-            <a href="/.well-known/security.txt">security.txt</a>
-            <span>The security contact, in the RFC 9116 format.</span>
+            <a href="/.well-known/security.txt">{t('home.resourceSecurityTxt')}</a>
+            <span>{t('home.resourceSecurityTxtHelp')}</span>
           </li>
         </ul>
       </section>

@@ -1,12 +1,13 @@
 import { AppLink } from '../components/app-link.js';
+import { t } from '../i18n/index.js';
 
 export function NotFoundPage() {
   return (
     <section className="card not-found">
-      <h1 tabIndex={-1}>Page not found</h1>
-      <p>There is no page at this address.</p>
+      <h1 tabIndex={-1}>{t('notFound.title')}</h1>
+      <p>{t('notFound.body')}</p>
       <p>
-        <AppLink to="/">Go to the home page</AppLink>
+        <AppLink to="/">{t('notFound.home')}</AppLink>
       </p>
     </section>
   );
