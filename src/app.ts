@@ -24,9 +24,9 @@ import type { Config } from './config.js';
 import type { Vault } from './crypto/index.js';
 import type { Database } from './db/index.js';
 import { createMailer, type Mailer } from './mail/index.js';
-import { createIntegrations, registerIntegrationRoutes, type IntegrationConfigKey } from './integrations/index.js';
+import { createIntegrations, registerIntegrationRoutes, type CsvBatchWriter, type IntegrationConfigKey } from './integrations/index.js';
 import type { JobQueue } from './jobs/index.js';
-import { createSyncService, registerSyncRoutes } from './sync/index.js';
+import { createSyncService, registerSyncRoutes, writeRecordsAtOnce } from './sync/index.js';
 import { createInvitationsService, createWorkspacesService, registerWorkspaceRoutes } from './workspaces/index.js';
 import { registerHealthRoutes } from './health/index.js';
 import { registerCspReport } from './http/csp-report.js';
@@ -170,7 +170,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerApiKeyRoutes(app, { ...access, apiKeyService: createApiKeyService({ db: deps.db, audit, ...clock }) });
   const platformAdmin = createPlatformAdminGuard({ ...access, audit });
   registerAuditRoutes(app, { ...access, audit, platformAdmin });
-  const integrations = createIntegrations({ config, publicUrl, db: deps.db, vault: deps.vault, audit, ...clock });
+  // A CSV file goes through the sync engine's upserts in one transaction: every row or none.
+  const csvWriter: CsvBatchWriter = async (workspaceId, integrationId, batches) => {
+    const written = await writeRecordsAtOnce(deps.db, { workspaceId, integrationId, provider: 'csv' }, batches);
+    return { rows: Object.values(written.rows).reduce((sum, n) => sum + n, 0) };
+  };
+  const integrations = createIntegrations({ config, publicUrl, db: deps.db, vault: deps.vault, audit, csvWriter, ...clock });
   registerIntegrationRoutes(app, { ...access, integrations: integrations.service, csv: integrations.csv });
   registerSyncRoutes(app, { ...access, sync: createSyncService({ db: deps.db, audit, jobs: deps.jobs, logger: deps.logger, ...clock }) });
   registerAdminRoutes(app, { platformAdmin, audit, vault: deps.vault, signingKeys: identity.signingKeys });

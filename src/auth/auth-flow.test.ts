@@ -197,6 +197,19 @@ describe('sessions', () => {
     expect(audit.length).toBe(1);
   });
 
+  it('answers whether the access cookie works, without refreshing or failing', async () => {
+    const client = await signedIn('probe@example.test');
+    const refreshCookie = client.cookies.get('__Host-tl_refresh');
+    const probe = await client.get('/api/auth/session');
+    expect(probe.statusCode).toBe(200);
+    expect(probe.json()).toEqual({ signedIn: true });
+    expect(client.cookies.get('__Host-tl_refresh')).toBe(refreshCookie);
+    const stranger = freshClient();
+    expect((await stranger.get('/api/auth/session')).json()).toEqual({ signedIn: false });
+    client.cookies.delete('__Host-tl_access');
+    expect((await client.get('/api/auth/session')).json()).toEqual({ signedIn: false });
+  });
+
   it('logout ends the session at once, not at token expiry', async () => {
     const client = await signedIn('logout@example.test');
     const access = client.cookies.get('__Host-tl_access') as string;

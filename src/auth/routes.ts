@@ -12,6 +12,7 @@ import {
   clearSessionCookies,
   clientContext,
   issueCsrfToken,
+  principalOf,
   requireUser,
   setSessionCookies,
   type AuthHttpDeps,
@@ -153,6 +154,22 @@ export function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDeps): v
       }
       setSessionCookies(reply, issued);
       return { id: issued.sessionId, expiresAt: issued.sessionExpiresAt.toISOString() };
+    },
+  );
+
+  routes.get(
+    '/api/auth/session',
+    {
+      schema: {
+        tags,
+        summary: 'Whether the access cookie is currently valid (always 200; never refreshes)',
+        response: { 200: z.object({ signedIn: z.boolean() }) },
+      },
+    },
+    async (request, reply) => {
+      void reply.header('cache-control', 'no-store');
+      const principal = await principalOf(request, deps);
+      return { signedIn: principal?.kind === 'user' };
     },
   );
 

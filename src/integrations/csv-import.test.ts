@@ -121,4 +121,47 @@ describe('the preview route', () => {
     const rows = await queryAsOwnerWithoutRls<{ n: number }>(t.database.owner, ['integrations'], 'SELECT count(*)::int AS n FROM integrations WHERE workspace_id = $1', [workspaceId]);
     expect(rows[0]?.n).toBe(0);
   });
+
+  it('imports every row through the sync upserts, updates on re-import, and writes nothing from a bad file', async () => {
+    const people = createPeople(t, 64);
+    const owner = await people.signUp('csv-import@example.test');
+    const workspaceId = await createWorkspace(owner, 'CSV Import Co');
+    const url = `/api/workspaces/${workspaceId}/imports/csv`;
+    const stats = async () =>
+      queryAsOwnerWithoutRls<{ date: string; spend: string }>(
+        t.database.owner,
+        ['daily_ad_stats'],
+        `SELECT to_char(date, 'YYYY-MM-DD') AS date, spend_micros::text AS spend FROM daily_ad_stats WHERE workspace_id = $1 ORDER BY date, spend_micros`,
+        [workspaceId],
+      );
+    const first = await owner.client.post(url, { kind: 'spend', channel: 'vk-ads', source: 'agency sheet', content: SPEND });
+    expect(first.statusCode, first.body).toBe(201);
+    const { integrationId } = first.json() as { integrationId: string; rows: number };
+    expect(await stats()).toEqual([
+      { date: '2026-01-01', spend: '12340000' },
+      { date: '2026-01-02', spend: '500000' },
+      { date: '2026-01-02', spend: '100000000' },
+    ]);
+
+    // The same source again, one day revised: updated in place, no duplicate rows.
+    const revised = SPEND.replace('2026-01-01,Spring,12.34', '2026-01-01,Spring,20.00');
+    const again = await owner.client.post(url, { kind: 'spend', channel: 'vk-ads', source: 'agency sheet', content: revised });
+    expect(again.statusCode, again.body).toBe(201);
+    expect((again.json() as { integrationId: string }).integrationId).toBe(integrationId);
+    expect((await stats()).map((r) => r.spend)).toEqual(['20000000', '500000', '100000000']);
+
+    // One bad row: 400 naming it, and what was stored is untouched.
+    const broken = `${revised}\n2026-01-03,Spring,not-money,1,1,EUR`;
+    const refused = await owner.client.post(url, { kind: 'spend', channel: 'vk-ads', source: 'agency sheet', content: broken });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json()).toMatchObject({ error: { code: 'integration.csv_invalid' } });
+    expect((await stats()).map((r) => r.spend)).toEqual(['20000000', '500000', '100000000']);
+    const audit = await queryAsOwnerWithoutRls<{ n: number }>(
+      t.database.owner,
+      ['audit_log'],
+      `SELECT count(*)::int AS n FROM audit_log WHERE workspace_id = $1 AND action = 'integration.csv.imported'`,
+      [workspaceId],
+    );
+    expect(audit[0]?.n).toBe(2);
+  });
 });

@@ -127,6 +127,14 @@ function lastRefreshAt(): number {
   return Number(storage()?.getItem(REFRESHED_AT_KEY) ?? 0) || 0;
 }
 
+/** True when the current access cookie is accepted (another tab may have just refreshed it). */
+async function accessStillValid(): Promise<boolean> {
+  const response = await send('GET', '/api/auth/session', undefined, undefined);
+  if (!response.ok) return false;
+  const body = (await readBody(response)) as { signedIn?: unknown } | undefined;
+  return body?.signedIn === true;
+}
+
 let refreshInFlight: Promise<boolean> | undefined;
 
 /** True when the session is usable again. `requestSentAt`: when the failed request was sent. */
@@ -137,6 +145,9 @@ function refreshSession(requestSentAt: number): Promise<boolean> {
         // Another tab (or an earlier refresh here) rotated the cookies after the failed request was
         // sent: its 401 came from the old access token, and the new one is already in the jar.
         if (lastRefreshAt() > requestSentAt) return true;
+        // localStorage reaches other tabs' processes asynchronously, so the stamp can lag behind the
+        // lock: ask the cookie jar (shared and consistent) whether the access token already works.
+        if (await accessStillValid()) return true;
         const response = await send('POST', '/api/auth/refresh', undefined, await csrfToken(false));
         if (!response.ok) return false;
         storage()?.setItem(REFRESHED_AT_KEY, String(Date.now()));
