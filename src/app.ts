@@ -26,6 +26,7 @@ import type { Database } from './db/index.js';
 import { createMailer, type Mailer } from './mail/index.js';
 import { createIntegrations, registerIntegrationRoutes, type CsvBatchWriter, type IntegrationConfigKey } from './integrations/index.js';
 import type { JobQueue } from './jobs/index.js';
+import { createAnalyticsService, registerAnalyticsRoutes } from './analytics/index.js';
 import { createSyncService, registerSyncRoutes, writeRecordsAtOnce } from './sync/index.js';
 import { createInvitationsService, createWorkspacesService, registerWorkspaceRoutes } from './workspaces/index.js';
 import { registerHealthRoutes } from './health/index.js';
@@ -166,13 +167,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerPasskeyRoutes(app, { ...identity, ...access });
   const publicUrl = (config.PUBLIC_URL ?? fallbackUrl).replace(/\/$/, '');
   const invitations = createInvitationsService({ db: deps.db, audit, mailer, publicUrl, ...clock });
-  registerWorkspaceRoutes(app, { ...access, workspaces, invitations });
+
   registerApiKeyRoutes(app, { ...access, apiKeyService: createApiKeyService({ db: deps.db, audit, ...clock }) });
   const platformAdmin = createPlatformAdminGuard({ ...access, audit });
   registerAuditRoutes(app, { ...access, audit, platformAdmin });
+  const analytics = createAnalyticsService({ db: deps.db, audit });
+  registerAnalyticsRoutes(app, { ...access, analytics });
+  registerWorkspaceRoutes(app, { ...access, workspaces, invitations, onReportingChanged: (workspaceId) => analytics.rebuild(workspaceId) });
   // A CSV file goes through the sync engine's upserts in one transaction: every row or none.
   const csvWriter: CsvBatchWriter = async (workspaceId, integrationId, batches) => {
     const written = await writeRecordsAtOnce(deps.db, { workspaceId, integrationId, provider: 'csv' }, batches);
+    await analytics.rebuild(workspaceId);
     return { rows: Object.values(written.rows).reduce((sum, n) => sum + n, 0) };
   };
   const integrations = createIntegrations({ config, publicUrl, db: deps.db, vault: deps.vault, audit, csvWriter, ...clock });

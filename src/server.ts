@@ -12,6 +12,7 @@ import { openDatabase, type Database } from './db/index.js';
 import { demoSyncProviders } from './demo/provider/index.js';
 import { createIntegrations } from './integrations/index.js';
 import { createJobQueue, startWorker, type JobDefinition, type JobLogger, type JobQueue } from './jobs/index.js';
+import { rebuildRollups } from './analytics/index.js';
 import { combineProviders, createSyncEngine, createSyncJobs, registryProviders, type SyncJobs } from './sync/index.js';
 
 export interface RunningServer {
@@ -85,7 +86,7 @@ export function syncJobs(config: Config, db: Database, vault: Vault, logger: Job
     audit,
     logger,
   });
-  return createSyncJobs({ engine, db, logger });
+  return createSyncJobs({ engine, db, logger, onSynced: (workspaceId) => rebuildRollups(db, workspaceId) });
 }
 
 /** Starts the job queue on db (schema, queues, schedules) and a worker running platformJobs() and the sync jobs. */

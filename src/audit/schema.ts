@@ -38,6 +38,8 @@ export const auditActionSchema = z.enum([
   'integration.settings.changed',
   'integration.csv.imported',
   'integration.sync.requested',
+  'analytics.settings.changed',
+  'analytics.rates.changed',
   'data.exported',
   'keys.rotated',
   'keys.jwt.rotated',

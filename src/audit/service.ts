@@ -3,7 +3,7 @@
 // caller's WorkspaceTx commits or rolls back with the caller's change; exports are themselves audited.
 import { isIP } from 'node:net';
 import type { Database, WorkspaceTx } from '../db/index.js';
-import { csvRow } from './csv.js';
+import { csvRow } from '../http/csv.js';
 import { normaliseUserAgent, parseDevice } from './device.js';
 import { createChainWriter } from './chain-writer.js';
 import { appendEntry, listEntries, type NewAuditEntry } from './queries.js';

@@ -423,6 +423,61 @@ export interface SyncRunsTable {
   next_run_at: NullableTimestamp;
 }
 
+// --- Analytics (0008_analytics.sql), owned by src/analytics ---------------------------------------
+
+export type AttributionModelName = 'first_touch' | 'last_non_direct' | 'linear' | 'position_based' | 'time_decay';
+
+export interface AnalyticsSettingsTable {
+  workspace_id: string;
+  half_life_days: Generated<number>;
+  ltv_window_days: Generated<number>;
+  default_model: Generated<AttributionModelName>;
+  channel_rules: ColumnType<unknown[], string | undefined, string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface CurrencyRatesTable {
+  workspace_id: string;
+  date: DateColumn;
+  base: string;
+  quote: string;
+  /** numeric(24,10), read as text: never a float. */
+  rate: ColumnType<string, string, string>;
+}
+
+/** Rollup rows. Read dates with to_char and sums as ::text (a sum of bigint is numeric). */
+export interface ReportDailyTable {
+  workspace_id: string;
+  day: DateColumn;
+  channel: string;
+  campaign_id: string | null;
+  spend_micros: Bigint;
+  impressions: Bigint;
+  clicks: Bigint;
+  leads: Bigint;
+}
+
+export interface ReportOutcomesDailyTable {
+  workspace_id: string;
+  model: AttributionModelName;
+  day: DateColumn;
+  channel: string;
+  campaign_id: string | null;
+  deal_credits: Bigint;
+  won_credits: Bigint;
+  revenue_micros: Bigint;
+  customer_credits: Bigint;
+  ltv_revenue_micros: Bigint;
+}
+
+export interface ReportBuildsTable {
+  workspace_id: string;
+  built_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  duration_ms: number;
+  source_rows: Bigint;
+  missing_rates: ColumnType<unknown[], string | undefined, string>;
+}
+
 export interface DB {
   audit_log: AuditLogTable;
   audit_checkpoints: AuditCheckpointsTable;
@@ -452,4 +507,9 @@ export interface DB {
   deals: DealsTable;
   sync_cursors: SyncCursorsTable;
   sync_runs: SyncRunsTable;
+  analytics_settings: AnalyticsSettingsTable;
+  currency_rates: CurrencyRatesTable;
+  report_daily: ReportDailyTable;
+  report_outcomes_daily: ReportOutcomesDailyTable;
+  report_builds: ReportBuildsTable;
 }

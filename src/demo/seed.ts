@@ -6,6 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { findLoginCandidate, hashPassword, insertUser, updatePasswordHash, verifyPassword } from '../auth/index.js';
 import type { Database } from '../db/index.js';
+import { rebuildRollups } from '../analytics/index.js';
 import { combineProviders, createSyncEngine, type SyncClock } from '../sync/index.js';
 import { createWorkspacesService } from '../workspaces/index.js';
 import { demoSyncProviders, ensureDemoIntegrations } from './provider/index.js';
@@ -102,4 +103,8 @@ async function syncDemoData(db: Database, workspaceId: string, userId: string, o
       say(`  Demo sync (${integration.provider}) did not complete: ${outcome.state === 'failed' ? outcome.error : outcome.state}`);
     }
   }
+  const started = performance.now();
+  say('  Building reports (attribution and rollups)...');
+  const build = await rebuildRollups(db, workspaceId);
+  say(`  Built reports in ${((performance.now() - started) / 1000).toFixed(1)} s from ${build.sourceRows.toLocaleString('en-US')} rows`);
 }

@@ -29,6 +29,11 @@ export interface SyncJobsDeps {
   engine: SyncEngine;
   db: Pick<Database, 'unsafeAsSystem'>;
   logger?: SyncLogger;
+  /**
+   * After a run that changed rows (the analytics rollups are rebuilt here). A failure is logged and
+   * does not fail the sync: the data is in, and the next sync or settings change rebuilds again.
+   */
+  onSynced?: (workspaceId: string) => Promise<unknown>;
 }
 
 export interface SyncJobs {
@@ -60,6 +65,9 @@ export function createSyncJobs(deps: SyncJobsDeps): SyncJobs {
         });
         switch (outcome.state) {
           case 'succeeded':
+            if (outcome.changedRows > 0 && deps.onSynced !== undefined) {
+              await deps.onSynced(workspaceId).catch((error: unknown) => deps.logger?.error({ err: error, workspaceId }, 'rebuilding after a sync failed'));
+            }
             return { integrationId, runId: outcome.runId, state: outcome.state, rows: outcome.rows, changedRows: outcome.changedRows };
           case 'failed':
             // Handled: the run and the integration say what went wrong; the next run resumes.

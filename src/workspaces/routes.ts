@@ -14,6 +14,8 @@ import type { WorkspaceView, WorkspacesService } from './service.js';
 export interface WorkspaceRouteDeps extends WorkspaceAccessDeps {
   workspaces: WorkspacesService;
   invitations: InvitationsService;
+  /** After the currency or time zone changed (reports are rebuilt in the new ones). */
+  onReportingChanged?: (workspaceId: string) => Promise<unknown>;
 }
 
 const TIME_ZONES = new Set(['UTC', ...Intl.supportedValuesOf('timeZone')]);
@@ -141,7 +143,11 @@ export function registerWorkspaceRoutes(app: FastifyInstance, deps: WorkspaceRou
     },
     async (request) => {
       const access = await requireWorkspaceRole(request, deps, request.params.id, 'admin');
-      return toWorkspace(await deps.workspaces.updateSettings(access, request.body, auditContextOf(request, access.principal)));
+      const updated = await deps.workspaces.updateSettings(access, request.body, auditContextOf(request, access.principal));
+      if ((request.body.currency !== undefined || request.body.timezone !== undefined) && deps.onReportingChanged !== undefined) {
+        await deps.onReportingChanged(access.workspaceId);
+      }
+      return toWorkspace(updated);
     },
   );
 

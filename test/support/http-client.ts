@@ -72,6 +72,9 @@ export class TestClient {
   post(url: string, body?: unknown, options: RequestOptions = {}) {
     return this.request('POST', url, { ...options, body });
   }
+  patch(url: string, body?: unknown, options: RequestOptions = {}) {
+    return this.request('PATCH', url, { ...options, body });
+  }
   delete(url: string, options?: RequestOptions) {
     return this.request('DELETE', url, options);
   }

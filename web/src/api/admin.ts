@@ -94,6 +94,8 @@ export const AUDIT_ACTIONS = [
   'integration.settings.changed',
   'integration.csv.imported',
   'integration.sync.requested',
+  'analytics.settings.changed',
+  'analytics.rates.changed',
   'data.exported',
   'keys.rotated',
   'keys.jwt.rotated',

@@ -1,0 +1,428 @@
+// The report rollups of one workspace, rebuilt from its synced tables: spend, clicks and leads by
+// day, channel and campaign (report_daily), and deal outcomes by attribution model
+// (report_outcomes_daily). Guarantees: a rebuild replaces the rollups in one transaction (a report
+// reads the old ones or the new ones, never a mix); rebuilds of one workspace are serialised; the
+// result depends only on the synced rows and the settings, so rebuilding twice changes nothing.
+import { sql } from 'kysely';
+import type { Database, WorkspaceTx } from '../db/index.js';
+import { ATTRIBUTION_MODELS, attributeCredit, type AttributionModel, type Touch } from './attribution.js';
+import { createCampaignMatcher } from './campaign-match.js';
+import { classifyChannel, isDirect, type ChannelRule } from './channels.js';
+import { convertMicros, minorToMicros, splitByCredit } from './money.js';
+import { loadAnalyticsSettings, type AnalyticsSettings } from './settings.js';
+
+/** Rows read per query while streaming leads and deals (keyset pages). */
+const PAGE_ROWS = 20_000;
+/** Rows per INSERT ... SELECT FROM unnest(...) when writing the rollups. */
+const WRITE_ROWS = 10_000;
+const MS_PER_DAY = 86_400_000;
+
+export interface RollupBuild {
+  durationMs: number;
+  sourceRows: number;
+  baseRows: number;
+  outcomeRows: number;
+  /** Currencies (and the first day) with no rate into the reporting currency: left out, not guessed. */
+  missingRates: Array<{ currency: string; day: string }>;
+}
+
+// --- currency ----------------------------------------------------------------------------------------
+
+interface RateTable {
+  /** Converts `micros` of `currency` on `day` into the reporting currency; undefined without a rate. */
+  convert(micros: bigint, currency: string, day: string): bigint | undefined;
+  missing: Map<string, string>;
+}
+
+async function loadRates(tx: WorkspaceTx, reporting: string): Promise<RateTable> {
+  const rows = await tx
+    .selectFrom('currency_rates')
+    .select(['base', sql<string>`to_char(date, 'YYYY-MM-DD')`.as('day'), sql<string>`rate::text`.as('rate')])
+    .where('quote', '=', reporting)
+    .orderBy('base')
+    .orderBy('date')
+    .execute();
+  const byBase = new Map<string, Array<{ day: string; rate: string }>>();
+  for (const row of rows) {
+    const list = byBase.get(row.base) ?? [];
+    list.push({ day: row.day, rate: row.rate });
+    byBase.set(row.base, list);
+  }
+  const missing = new Map<string, string>();
+  return {
+    missing,
+    convert(micros, currency, day) {
+      if (currency === reporting) return micros;
+      const list = byBase.get(currency);
+      // The latest rate on or before the day (binary search: YYYY-MM-DD compares as text).
+      let found: string | undefined;
+      if (list !== undefined) {
+        let lo = 0;
+        let hi = list.length - 1;
+        while (lo <= hi) {
+          const mid = (lo + hi) >> 1;
+          const entry = list[mid] as { day: string; rate: string };
+          if (entry.day <= day) {
+            found = entry.rate;
+            lo = mid + 1;
+          } else {
+            hi = mid - 1;
+          }
+        }
+      }
+      if (found === undefined) {
+        const first = missing.get(currency);
+        if (first === undefined || day < first) missing.set(currency, day);
+        return undefined;
+      }
+      return convertMicros(micros, found);
+    },
+  };
+}
+
+// --- accumulation ------------------------------------------------------------------------------------
+
+interface BaseCell {
+  day: string;
+  channel: string;
+  campaignId: string | null;
+  spend: bigint;
+  impressions: bigint;
+  clicks: bigint;
+  leads: bigint;
+}
+
+interface OutcomeCell {
+  model: AttributionModel;
+  day: string;
+  channel: string;
+  campaignId: string | null;
+  deals: bigint;
+  won: bigint;
+  revenue: bigint;
+  customers: bigint;
+  ltvRevenue: bigint;
+}
+
+const cellKey = (day: string, channel: string, campaignId: string | null) => `${day}\u0000${channel}\u0000${campaignId ?? ''}`;
+
+class Accumulator {
+  readonly base = new Map<string, BaseCell>();
+  readonly outcomes = new Map<string, OutcomeCell>();
+
+  baseCell(day: string, channel: string, campaignId: string | null): BaseCell {
+    const key = cellKey(day, channel, campaignId);
+    let cell = this.base.get(key);
+    if (cell === undefined) {
+      cell = { day, channel, campaignId, spend: 0n, impressions: 0n, clicks: 0n, leads: 0n };
+      this.base.set(key, cell);
+    }
+    return cell;
+  }
+
+  outcomeCell(model: AttributionModel, day: string, channel: string, campaignId: string | null): OutcomeCell {
+    const key = `${model}\u0000${cellKey(day, channel, campaignId)}`;
+    let cell = this.outcomes.get(key);
+    if (cell === undefined) {
+      cell = { model, day, channel, campaignId, deals: 0n, won: 0n, revenue: 0n, customers: 0n, ltvRevenue: 0n };
+      this.outcomes.set(key, cell);
+    }
+    return cell;
+  }
+}
+
+// --- touches -----------------------------------------------------------------------------------------
+
+/** One marketing touch of a person: where it came from and when. */
+interface TouchPoint extends Touch {
+  channel: string;
+  campaignId: string | null;
+}
+
+interface TagRow {
+  utm_source: string | null;
+  utm_medium: string | null;
+  utm_campaign: string | null;
+  gclid: string | null;
+  fbclid: string | null;
+  yclid: string | null;
+}
+
+const hasTags = (row: TagRow) =>
+  row.utm_source !== null || row.utm_medium !== null || row.utm_campaign !== null || row.gclid !== null || row.fbclid !== null || row.yclid !== null;
+
+type Classifier = (row: TagRow, at: Date) => TouchPoint;
+
+function createClassifier(rules: readonly ChannelRule[], matchCampaign: ReturnType<typeof createCampaignMatcher>): Classifier {
+  return (row, at) => {
+    const channel = classifyChannel(
+      { utmSource: row.utm_source, utmMedium: row.utm_medium, utmCampaign: row.utm_campaign, gclid: row.gclid, fbclid: row.fbclid, yclid: row.yclid },
+      rules,
+    );
+    return { at, channel, campaignId: matchCampaign(channel, row.utm_campaign), direct: isDirect(channel) };
+  };
+}
+
+// --- the build ---------------------------------------------------------------------------------------
+
+interface WonDeal {
+  customer: string;
+  closedAt: number;
+  closedDay: string;
+  /** In reporting-currency micros; undefined when no rate converts it. */
+  amount: bigint | undefined;
+  touches: TouchPoint[];
+  credits: Map<AttributionModel, bigint[]>;
+}
+
+/**
+ * Rebuilds the rollups of `workspaceId` from its synced rows (one transaction, serialised per
+ * workspace by an advisory lock) and records the build in report_builds.
+ */
+export async function rebuildRollups(db: Pick<Database, 'withWorkspace'>, workspaceId: string): Promise<RollupBuild> {
+  return db.withWorkspace(workspaceId, async (tx) => {
+    const started = performance.now();
+    // Two syncs of one workspace finishing together would otherwise interleave delete and insert.
+    await sql`SELECT pg_advisory_xact_lock(hashtext('analytics.rollup'), hashtext(${workspaceId}))`.execute(tx);
+    const settings = await loadAnalyticsSettings(tx);
+    const rates = await loadRates(tx, settings.reportingCurrency);
+    const campaigns = await tx.selectFrom('campaigns').select(['id', 'channel', 'external_id', 'name']).execute();
+    const matchCampaign = createCampaignMatcher(campaigns.map((c) => ({ id: c.id, channel: c.channel, externalId: c.external_id, name: c.name })));
+    const classify = createClassifier(settings.channelRules, matchCampaign);
+    const acc = new Accumulator();
+    let sourceRows = 0;
+
+    sourceRows += await addSpend(tx, acc, rates);
+    const { touchesByContact, touchByLead, rows: leadRows } = await addLeads(tx, acc, classify, settings.timezone);
+    sourceRows += leadRows;
+    const won: WonDeal[] = [];
+    sourceRows += await addDeals(tx, acc, classify, settings, rates, touchesByContact, touchByLead, won);
+    addCustomers(acc, won, settings.ltvWindowDays);
+
+    await sql`DELETE FROM report_daily WHERE workspace_id = ${workspaceId}`.execute(tx);
+    await sql`DELETE FROM report_outcomes_daily WHERE workspace_id = ${workspaceId}`.execute(tx);
+    const baseRows = await writeBase(tx, workspaceId, [...acc.base.values()]);
+    const outcomeRows = await writeOutcomes(tx, workspaceId, [...acc.outcomes.values()]);
+    const missingRates = [...rates.missing].map(([currency, day]) => ({ currency, day })).sort((a, b) => a.currency.localeCompare(b.currency));
+    const durationMs = Math.round(performance.now() - started);
+    await tx
+      .insertInto('report_builds')
+      .values({ workspace_id: workspaceId, built_at: new Date(), duration_ms: durationMs, source_rows: sourceRows, missing_rates: JSON.stringify(missingRates) })
+      .onConflict((oc) =>
+        oc.column('workspace_id').doUpdateSet({ built_at: new Date(), duration_ms: durationMs, source_rows: sourceRows, missing_rates: JSON.stringify(missingRates) }),
+      )
+      .execute();
+    return { durationMs, sourceRows, baseRows, outcomeRows, missingRates };
+  });
+}
+
+async function addSpend(tx: WorkspaceTx, acc: Accumulator, rates: RateTable): Promise<number> {
+  // Ad stats are already days of the ad account's own calendar; summed per campaign and currency.
+  const rows = await sql<{ day: string; channel: string; campaign_id: string; currency: string; spend: string; impressions: string; clicks: string }>`
+    SELECT to_char(s.date, 'YYYY-MM-DD') AS day, c.channel, s.campaign_id, s.currency,
+           sum(s.spend_micros)::text AS spend, sum(s.impressions)::text AS impressions, sum(s.clicks)::text AS clicks
+    FROM daily_ad_stats s JOIN campaigns c ON c.id = s.campaign_id
+    GROUP BY s.date, c.channel, s.campaign_id, s.currency`.execute(tx);
+  for (const row of rows.rows) {
+    const cell = acc.baseCell(row.day, row.channel, row.campaign_id);
+    const spend = rates.convert(BigInt(row.spend), row.currency.trim(), row.day);
+    if (spend !== undefined) cell.spend += spend;
+    cell.impressions += BigInt(row.impressions);
+    cell.clicks += BigInt(row.clicks);
+  }
+  return rows.rows.length;
+}
+
+interface LeadRow extends TagRow {
+  id: string;
+  integration_id: string;
+  external_id: string;
+  contact_external_id: string | null;
+  created_ms: string;
+  day: string;
+}
+
+async function addLeads(
+  tx: WorkspaceTx,
+  acc: Accumulator,
+  classify: Classifier,
+  timezone: string,
+): Promise<{ touchesByContact: Map<string, TouchPoint[]>; touchByLead: Map<string, TouchPoint>; rows: number }> {
+  const touchesByContact = new Map<string, TouchPoint[]>();
+  const touchByLead = new Map<string, TouchPoint>();
+  let rows = 0;
+  let after = '00000000-0000-0000-0000-000000000000';
+  for (;;) {
+    const page = await sql<LeadRow>`
+      SELECT id, integration_id, external_id, contact_external_id,
+             (extract(epoch FROM created_at) * 1000)::bigint::text AS created_ms,
+             to_char((created_at AT TIME ZONE ${timezone})::date, 'YYYY-MM-DD') AS day,
+             utm_source, utm_medium, utm_campaign, gclid, fbclid, yclid
+      FROM leads WHERE id > ${after}::uuid ORDER BY id LIMIT ${PAGE_ROWS}`.execute(tx);
+    for (const lead of page.rows) {
+      const touch = classify(lead, new Date(Number(lead.created_ms)));
+      acc.baseCell(lead.day, touch.channel, touch.campaignId).leads += 1n;
+      touchByLead.set(`${lead.integration_id}\u0000${lead.external_id}`, touch);
+      if (lead.contact_external_id !== null) {
+        const key = `${lead.integration_id}\u0000${lead.contact_external_id}`;
+        const list = touchesByContact.get(key) ?? [];
+        list.push(touch);
+        touchesByContact.set(key, list);
+      }
+    }
+    rows += page.rows.length;
+    if (page.rows.length < PAGE_ROWS) break;
+    after = (page.rows[page.rows.length - 1] as LeadRow).id;
+  }
+  for (const list of touchesByContact.values()) list.sort((a, b) => a.at.getTime() - b.at.getTime());
+  return { touchesByContact, touchByLead, rows };
+}
+
+interface DealRow extends TagRow {
+  id: string;
+  integration_id: string;
+  lead_external_id: string | null;
+  contact_external_id: string | null;
+  status: 'open' | 'won' | 'lost';
+  amount_minor: string;
+  currency: string;
+  created_ms: string;
+  created_day: string;
+  closed_ms: string | null;
+  closed_day: string | null;
+}
+
+/** The touches that led to a deal: its person's leads up to the deal, its own lead, its own tags. */
+function dealTouches(deal: DealRow, createdAt: Date, classify: Classifier, touchesByContact: Map<string, TouchPoint[]>, touchByLead: Map<string, TouchPoint>): TouchPoint[] {
+  const touches: TouchPoint[] = [];
+  if (deal.contact_external_id !== null) {
+    for (const touch of touchesByContact.get(`${deal.integration_id}\u0000${deal.contact_external_id}`) ?? []) {
+      if (touch.at.getTime() <= createdAt.getTime()) touches.push(touch);
+    }
+  }
+  if (deal.lead_external_id !== null) {
+    const own = touchByLead.get(`${deal.integration_id}\u0000${deal.lead_external_id}`);
+    if (own !== undefined && !touches.includes(own)) touches.push(own);
+  }
+  if (hasTags(deal)) touches.push(classify(deal, createdAt));
+  if (touches.length === 0) touches.push(classify(deal, createdAt)); // no tags anywhere: direct
+  return touches.sort((a, b) => a.at.getTime() - b.at.getTime());
+}
+
+async function addDeals(
+  tx: WorkspaceTx,
+  acc: Accumulator,
+  classify: Classifier,
+  settings: AnalyticsSettings,
+  rates: RateTable,
+  touchesByContact: Map<string, TouchPoint[]>,
+  touchByLead: Map<string, TouchPoint>,
+  won: WonDeal[],
+): Promise<number> {
+  let rows = 0;
+  let after = '00000000-0000-0000-0000-000000000000';
+  const options = { halfLifeDays: settings.halfLifeDays };
+  for (;;) {
+    const page = await sql<DealRow>`
+      SELECT id, integration_id, lead_external_id, contact_external_id, status, amount_minor::text AS amount_minor, currency,
+             (extract(epoch FROM created_at) * 1000)::bigint::text AS created_ms,
+             to_char((created_at AT TIME ZONE ${settings.timezone})::date, 'YYYY-MM-DD') AS created_day,
+             (extract(epoch FROM closed_at) * 1000)::bigint::text AS closed_ms,
+             to_char((closed_at AT TIME ZONE ${settings.timezone})::date, 'YYYY-MM-DD') AS closed_day,
+             utm_source, utm_medium, utm_campaign, gclid, fbclid, yclid
+      FROM deals WHERE id > ${after}::uuid ORDER BY id LIMIT ${PAGE_ROWS}`.execute(tx);
+    for (const deal of page.rows) {
+      const createdAt = new Date(Number(deal.created_ms));
+      const touches = dealTouches(deal, createdAt, classify, touchesByContact, touchByLead);
+      const isWon = deal.status === 'won' && deal.closed_ms !== null && deal.closed_day !== null;
+      const amount = isWon ? rates.convert(minorToMicros(BigInt(deal.amount_minor), deal.currency.trim()), deal.currency.trim(), deal.closed_day as string) : undefined;
+      const credits = new Map<AttributionModel, bigint[]>();
+      for (const model of ATTRIBUTION_MODELS) {
+        const credit = attributeCredit(model, touches, createdAt, options);
+        credits.set(model, credit);
+        const revenue = amount === undefined ? undefined : splitByCredit(amount, credit);
+        touches.forEach((touch, i) => {
+          const share = credit[i] ?? 0n;
+          if (share === 0n) return;
+          acc.outcomeCell(model, deal.created_day, touch.channel, touch.campaignId).deals += share;
+          if (isWon) {
+            const cell = acc.outcomeCell(model, deal.closed_day as string, touch.channel, touch.campaignId);
+            cell.won += share;
+            cell.revenue += revenue?.[i] ?? 0n;
+          }
+        });
+      }
+      if (isWon) {
+        const customer = deal.contact_external_id === null ? `deal\u0000${deal.id}` : `${deal.integration_id}\u0000${deal.contact_external_id}`;
+        won.push({ customer, closedAt: Number(deal.closed_ms), closedDay: deal.closed_day as string, amount, touches, credits });
+      }
+    }
+    rows += page.rows.length;
+    if (page.rows.length < PAGE_ROWS) break;
+    after = (page.rows[page.rows.length - 1] as DealRow).id;
+  }
+  return rows;
+}
+
+/**
+ * Customers and LTV: a customer is a person with a won deal, counted on the day of their first
+ * one and credited like that deal; their LTV revenue is every won deal within the window after it.
+ */
+function addCustomers(acc: Accumulator, won: readonly WonDeal[], windowDays: number): void {
+  const byCustomer = new Map<string, WonDeal[]>();
+  for (const deal of won) {
+    const list = byCustomer.get(deal.customer) ?? [];
+    list.push(deal);
+    byCustomer.set(deal.customer, list);
+  }
+  for (const deals of byCustomer.values()) {
+    deals.sort((a, b) => a.closedAt - b.closedAt);
+    const first = deals[0] as WonDeal;
+    const until = first.closedAt + windowDays * MS_PER_DAY;
+    let lifetime = 0n;
+    for (const deal of deals) if (deal.closedAt <= until && deal.amount !== undefined) lifetime += deal.amount;
+    for (const model of ATTRIBUTION_MODELS) {
+      const credit = first.credits.get(model) ?? [];
+      const split = splitByCredit(lifetime, credit);
+      first.touches.forEach((touch, i) => {
+        const share = credit[i] ?? 0n;
+        if (share === 0n) return;
+        const cell = acc.outcomeCell(model, first.closedDay, touch.channel, touch.campaignId);
+        cell.customers += share;
+        cell.ltvRevenue += split[i] ?? 0n;
+      });
+    }
+  }
+}
+
+// --- writing -----------------------------------------------------------------------------------------
+
+async function writeBase(tx: WorkspaceTx, workspaceId: string, cells: readonly BaseCell[]): Promise<number> {
+  for (let i = 0; i < cells.length; i += WRITE_ROWS) {
+    const chunk = cells.slice(i, i + WRITE_ROWS);
+    await sql`
+      INSERT INTO report_daily (workspace_id, day, channel, campaign_id, spend_micros, impressions, clicks, leads)
+      SELECT ${workspaceId}::uuid, d, ch, cp, s, im, cl, le
+      FROM unnest(${chunk.map((c) => c.day)}::date[], ${chunk.map((c) => c.channel)}::text[], ${chunk.map((c) => c.campaignId)}::uuid[],
+                  ${chunk.map((c) => c.spend.toString())}::bigint[], ${chunk.map((c) => c.impressions.toString())}::bigint[],
+                  ${chunk.map((c) => c.clicks.toString())}::bigint[], ${chunk.map((c) => c.leads.toString())}::bigint[])
+           AS t(d, ch, cp, s, im, cl, le)`.execute(tx);
+  }
+  return cells.length;
+}
+
+async function writeOutcomes(tx: WorkspaceTx, workspaceId: string, cells: readonly OutcomeCell[]): Promise<number> {
+  for (let i = 0; i < cells.length; i += WRITE_ROWS) {
+    const chunk = cells.slice(i, i + WRITE_ROWS);
+    await sql`
+      INSERT INTO report_outcomes_daily (workspace_id, model, day, channel, campaign_id, deal_credits, won_credits, revenue_micros, customer_credits, ltv_revenue_micros)
+      SELECT ${workspaceId}::uuid, m, d, ch, cp, de, wo, re, cu, lt
+      FROM unnest(${chunk.map((c) => c.model)}::text[], ${chunk.map((c) => c.day)}::date[], ${chunk.map((c) => c.channel)}::text[],
+                  ${chunk.map((c) => c.campaignId)}::uuid[], ${chunk.map((c) => c.deals.toString())}::bigint[], ${chunk.map((c) => c.won.toString())}::bigint[],
+                  ${chunk.map((c) => c.revenue.toString())}::bigint[], ${chunk.map((c) => c.customers.toString())}::bigint[],
+                  ${chunk.map((c) => c.ltvRevenue.toString())}::bigint[])
+           AS t(m, d, ch, cp, de, wo, re, cu, lt)`.execute(tx);
+  }
+  return cells.length;
+}
+
