@@ -7,10 +7,11 @@ import { addMember, createPeople, createWorkspace, type Person } from '../../tes
 import { createTestApp, type TestApp } from '../../test/support/app.js';
 import { queryAsOwnerWithoutRls } from '../../test/support/database.js';
 import { createIntegration } from '../../test/sync-support.js';
+import type { Utm } from '../integrations/index.js';
 import { writeRecordsAtOnce } from '../sync/index.js';
 import { rebuildRollups } from './rollups.js';
 
-const noUtm = { source: null, medium: null, campaign: null, content: null, term: null };
+const noUtm: Utm = { source: null, medium: null, campaign: null, content: null, term: null };
 const noClicks = { gclid: null, fbclid: null, yclid: null };
 const utm = (source: string, medium: string, campaign: string) => ({ ...noUtm, source, medium, campaign });
 
@@ -49,7 +50,7 @@ async function seedFixture(): Promise<void> {
     { stream: 'ad_stats', records: [{ accountExternalId: '123-456-7890', campaignExternalId: '987', date: '2026-03-01', spendMicros: 60_000_000, impressions: 600, clicks: 30, platformConversions: 0 }] },
   ]);
   const crm = await createIntegration(t.database.db, workspaceId, 'amocrm');
-  const lead = (externalId: string, contact: string, createdAt: string, tags: typeof noUtm) => ({
+  const lead = (externalId: string, contact: string, createdAt: string, tags: Utm) => ({
     externalId,
     contactExternalId: contact,
     createdAt,

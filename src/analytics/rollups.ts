@@ -153,13 +153,27 @@ const hasTags = (row: TagRow) =>
 
 type Classifier = (row: TagRow, at: Date) => TouchPoint;
 
+const present = (clickId: string | null) => (clickId !== null && clickId.trim() !== '' ? 1 : 0);
+
+/** Distinct tag combinations remembered while classifying (a million rows repeat a few thousand). */
+const CLASSIFY_CACHE_ENTRIES = 200_000;
+
 function createClassifier(rules: readonly ChannelRule[], matchCampaign: ReturnType<typeof createCampaignMatcher>): Classifier {
+  const cache = new Map<string, { channel: string; campaignId: string | null; direct: boolean }>();
   return (row, at) => {
-    const channel = classifyChannel(
-      { utmSource: row.utm_source, utmMedium: row.utm_medium, utmCampaign: row.utm_campaign, gclid: row.gclid, fbclid: row.fbclid, yclid: row.yclid },
-      rules,
-    );
-    return { at, channel, campaignId: matchCampaign(channel, row.utm_campaign), direct: isDirect(channel) };
+    // Click ids decide a channel only by being present (their values are per click): key on that.
+    const key = `${row.utm_source ?? '\u0001'}\u0000${row.utm_medium ?? '\u0001'}\u0000${row.utm_campaign ?? '\u0001'}\u0000${present(row.gclid)}${present(row.fbclid)}${present(row.yclid)}`;
+    let found = cache.get(key);
+    if (found === undefined) {
+      const channel = classifyChannel(
+        { utmSource: row.utm_source, utmMedium: row.utm_medium, utmCampaign: row.utm_campaign, gclid: row.gclid, fbclid: row.fbclid, yclid: row.yclid },
+        rules,
+      );
+      found = { channel, campaignId: matchCampaign(channel, row.utm_campaign), direct: isDirect(channel) };
+      if (cache.size >= CLASSIFY_CACHE_ENTRIES) cache.clear();
+      cache.set(key, found);
+    }
+    return { at, ...found };
   };
 }
 
