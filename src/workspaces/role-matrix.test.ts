@@ -56,6 +56,16 @@ const ROUTES: RouteCase[] = [
   { name: 'revoke an API key', method: 'DELETE', path: () => `${ws()}/api-keys/${randomUUID()}`, minimum: 'admin', allowed: 404 },
   { name: 'read the audit log', method: 'GET', path: () => `${ws()}/audit`, minimum: 'admin', allowed: 200 },
   { name: 'export the audit log', method: 'GET', path: () => `${ws()}/audit/export?format=jsonl`, minimum: 'admin', allowed: 200 },
+  { name: 'list integrations', method: 'GET', path: () => `${ws()}/integrations`, minimum: 'viewer', allowed: 200 },
+  { name: 'read sync status', method: 'GET', path: () => `${ws()}/integrations/sync-status`, minimum: 'viewer', allowed: 200 },
+  { name: 'preview a CSV import', method: 'POST', path: () => `${ws()}/imports/csv/preview`, body: () => ({ kind: 'spend', content: 'Date,Campaign,Spend\n2026-01-01,A,1\n' }), minimum: 'admin', allowed: 200 },
+  { name: 'read a report', method: 'GET', path: () => `${ws()}/reports?from=2026-01-01&to=2026-01-31`, minimum: 'viewer', allowed: 200 },
+  { name: 'read the KPI summary', method: 'GET', path: () => `${ws()}/reports/summary?from=2026-01-01&to=2026-01-31`, minimum: 'viewer', allowed: 200 },
+  { name: 'export a report', method: 'GET', path: () => `${ws()}/reports/export.csv?from=2026-01-01&to=2026-01-31`, minimum: 'analyst', allowed: 200 },
+  { name: 'read analytics settings', method: 'GET', path: () => `${ws()}/analytics/settings`, minimum: 'viewer', allowed: 200 },
+  { name: 'change analytics settings', method: 'PATCH', path: () => `${ws()}/analytics/settings`, body: () => ({ halfLifeDays: 7 }), minimum: 'admin', allowed: 200 },
+  { name: 'read currency rates', method: 'GET', path: () => `${ws()}/analytics/rates`, minimum: 'viewer', allowed: 200 },
+  { name: 'save currency rates', method: 'POST', path: () => `${ws()}/analytics/rates`, body: () => ({ rates: [{ date: '2026-01-01', base: 'EUR', rate: '1.1' }] }), minimum: 'admin', allowed: 200 },
 ];
 
 const RANK: Record<MemberRole, number> = { viewer: 1, analyst: 2, admin: 3, owner: 4 };
