@@ -200,8 +200,8 @@ export async function rebuildRollups(db: Pick<Database, 'withWorkspace'>, worksp
     await sql`SELECT pg_advisory_xact_lock(hashtext('analytics.rollup'), hashtext(${workspaceId}))`.execute(tx);
     const settings = await loadAnalyticsSettings(tx);
     const rates = await loadRates(tx, settings.reportingCurrency);
-    const campaigns = await tx.selectFrom('campaigns').select(['id', 'channel', 'external_id', 'name']).execute();
-    const matchCampaign = createCampaignMatcher(campaigns.map((c) => ({ id: c.id, channel: c.channel, externalId: c.external_id, name: c.name })));
+    const campaigns = await tx.selectFrom('campaigns').select(['id', 'channel', 'external_id', 'name', 'utm_campaign']).execute();
+    const matchCampaign = createCampaignMatcher(campaigns.map((c) => ({ id: c.id, channel: c.channel, externalId: c.external_id, name: c.name, utmCampaign: c.utm_campaign })));
     const classify = createClassifier(settings.channelRules, matchCampaign);
     const acc = new Accumulator();
     let sourceRows = 0;
