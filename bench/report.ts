@@ -62,7 +62,7 @@ async function generate(owner: OwnerExec, workspaceId: string): Promise<void> {
             CASE WHEN i % 10 = 9 THEN NULL ELSE ${sources} END,
             CASE WHEN i % 10 = 9 THEN NULL ELSE 'cpc' END,
             CASE WHEN i % 10 = 9 THEN NULL WHEN i % 4 = 0 THEN 'CAMPAIGN ' || (i % ${CAMPAIGNS}) ELSE 'campaign ' || (i % ${CAMPAIGNS}) END
-     FROM generate_series(0, $5 - 1) AS i`,
+     FROM generate_series(0::bigint, $5::bigint - 1) AS i`,
     [workspaceId, crm, `${LAST_DAY}T23:00:00Z`, DAYS, DEALS],
   );
   await owner('ANALYZE');

@@ -178,7 +178,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const csvWriter: CsvBatchWriter = async (workspaceId, integrationId, batches) => {
     const written = await writeRecordsAtOnce(deps.db, { workspaceId, integrationId, provider: 'csv' }, batches);
     await analytics.rebuild(workspaceId);
-    return { rows: Object.values(written.rows).reduce((sum, n) => sum + n, 0) };
+    // The file's rows: its daily stats or its deals (accounts and campaigns come along with them).
+    return { rows: (written.rows.ad_stats ?? 0) + (written.rows.deals ?? 0) };
   };
   const integrations = createIntegrations({ config, publicUrl, db: deps.db, vault: deps.vault, audit, csvWriter, ...clock });
   registerIntegrationRoutes(app, { ...access, integrations: integrations.service, csv: integrations.csv });

@@ -37,6 +37,7 @@ export const ERRORS = {
   'integration.scopes_missing': { status: 400, message: 'The provider granted fewer permissions than Throughline needs to read reports. Connect again and allow every requested permission.' },
   'integration.provider_unavailable': { status: 502, message: 'The provider could not be reached. Try again in a few minutes.' },
   'integration.needs_reconnect': { status: 409, message: 'This integration must be reconnected first.' },
+  'integration.not_syncable': { status: 409, message: 'Imported files are not synced: import the file again to update its data.' },
   'integration.csv_invalid': { status: 400, message: 'The CSV file has errors; nothing was imported.' },
   'service.unavailable': { status: 503, message: 'The service is not ready.' },
   internal: { status: 500, message: 'Something went wrong on our side.' },

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../test/support/app.js';
 import { addMember, createPeople, createWorkspace } from '../../test/support/accounts.js';
 import { queryAsOwnerWithoutRls } from '../../test/support/database.js';
+import { findDueIntegrations } from '../sync/queries.js';
 import { csvBatches, readCsv, suggestMapping } from './csv-import.js';
 import { CsvSyntaxError, parseCsv } from './csv-parse.js';
 
@@ -136,7 +137,16 @@ describe('the preview route', () => {
       );
     const first = await owner.client.post(url, { kind: 'spend', channel: 'vk-ads', source: 'agency sheet', content: SPEND });
     expect(first.statusCode, first.body).toBe(201);
-    const { integrationId } = first.json() as { integrationId: string; rows: number };
+    const { integrationId, rows } = first.json() as { integrationId: string; rows: number };
+    expect(rows, 'the file\'s rows, not every table written').toBe(3);
+    // A file has nothing to pull: no schedule, and "sync now" says why.
+    const syncNow = await owner.client.post(`/api/workspaces/${workspaceId}/integrations/${integrationId}/sync`);
+    expect(syncNow.statusCode).toBe(409);
+    expect(syncNow.json()).toMatchObject({ error: { code: 'integration.not_syncable' } });
+    const status = (await owner.client.get(`/api/workspaces/${workspaceId}/integrations/sync-status`)).json() as { integrations: Array<{ id: string; nextRunAt: string | null }> };
+    expect(status.integrations.find((i) => i.id === integrationId)?.nextRunAt).toBeNull();
+    const due = await t.database.db.unsafeAsSystem('test: due integrations', (tx) => findDueIntegrations(tx, 100));
+    expect(due.map((d) => d.integrationId)).not.toContain(integrationId);
     expect(await stats()).toEqual([
       { date: '2026-01-01', spend: '12340000' },
       { date: '2026-01-02', spend: '500000' },

@@ -301,7 +301,8 @@ export function createIntegrationsService(deps: IntegrationsServiceDeps): Integr
       if (before.row.status === 'disconnected') return toIntegrationView(before.row);
 
       // Revoke at the provider first (outside any transaction), then forget the tokens.
-      let revocation: 'revoked' | 'not_supported' | 'failed' = 'not_supported';
+      // Nothing was ever granted to a CSV import or the demo provider: there is nothing to revoke.
+      let revocation: 'revoked' | 'not_supported' | 'failed' | 'no_grant' = before.stored === undefined && registry.find(before.row.provider) === undefined ? 'no_grant' : 'not_supported';
       const runtime = registry.runtime(before.row.provider as ProviderId);
       if (before.stored !== undefined && runtime?.provider.revoke !== undefined) {
         try {
@@ -317,7 +318,9 @@ export function createIntegrationsService(deps: IntegrationsServiceDeps): Integr
       const message =
         revocation === 'revoked'
           ? `Disconnected; access was revoked at ${name}.`
-          : revocation === 'failed'
+          : revocation === 'no_grant'
+            ? 'Disconnected. No access was ever granted, so there was nothing to revoke.'
+            : revocation === 'failed'
             ? `Disconnected and the tokens deleted, but ${name} did not confirm the revocation: remove Throughline's access in your ${name} account settings.`
             : `Disconnected and the tokens deleted. ${name} has no revocation endpoint: remove Throughline's access in your ${name} account settings.`;
 

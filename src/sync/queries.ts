@@ -611,6 +611,7 @@ export async function findDueIntegrations(tx: SystemTx, limit: number): Promise<
       WHERE r.integration_id = i.id AND r.finished_at IS NOT NULL
     ) last_run ON true
     WHERE i.status IN ('active', 'error')
+      AND i.provider <> 'csv' -- imported files have nothing to pull (IMPORTED_ONLY in service.ts)
       AND CASE
             WHEN open_run.state = 'queued' THEN true
             WHEN open_run.state = 'running' THEN open_run.lease_expires_at IS NULL OR open_run.lease_expires_at < now()

@@ -52,6 +52,9 @@ export interface SyncServiceDeps {
 const SYNCABLE: ReadonlySet<IntegrationStatus> = new Set(['active', 'error']);
 const sumRows = (rows: RunRow['rows']): number => Object.values(rows).reduce<number>((n, v) => n + (v ?? 0), 0);
 
+/** Providers whose data arrives by import only (a file has no API to pull from). */
+export const IMPORTED_ONLY: ReadonlySet<string> = new Set(['csv']);
+
 export function createSyncService(deps: SyncServiceDeps): SyncService {
   const { db } = deps;
   const now = deps.now ?? (() => new Date());
@@ -70,7 +73,7 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
         const current = open.get(integration.id) ?? null;
         const lastFinished = Math.max(success?.finishedAt?.getTime() ?? 0, failure?.finishedAt?.getTime() ?? 0);
         let nextRunAt: Date | null = null;
-        if (current === null && SYNCABLE.has(integration.status)) {
+        if (current === null && SYNCABLE.has(integration.status) && !IMPORTED_ONLY.has(integration.provider)) {
           const due = lastFinished === 0 ? at : Math.max(at, lastFinished + integration.syncIntervalMinutes * 60_000);
           nextRunAt = new Date(Math.ceil(due / SYNC_SCHEDULE_TICK_MS) * SYNC_SCHEDULE_TICK_MS);
         }
@@ -94,6 +97,7 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
         else if (!roleAtLeast(access.role, 'analyst')) throw new AppError('auth.forbidden');
         const integration = await findIntegration(tx, integrationId);
         if (integration === undefined) throw new AppError('integration.not_found');
+        if (IMPORTED_ONLY.has(integration.provider)) throw new AppError('integration.not_syncable');
         if (!SYNCABLE.has(integration.status)) throw new AppError('integration.needs_reconnect');
         const open = await lockOpenRun(tx, integrationId);
         if (open !== undefined) return { runId: open.id, state: open.state, alreadyQueued: true };

@@ -62,7 +62,7 @@ export function loginPathReturningHere(): string {
   return here === '/' ? '/login' : `/login?next=${encodeURIComponent(here)}`;
 }
 
-let landingToken: { path: string; token: string } | undefined;
+let landing: { path: string; params: URLSearchParams } | undefined;
 
 /**
  * Takes a one-time token from the URL fragment of the page load (`/reset-password#token=...`) and
@@ -73,12 +73,17 @@ let landingToken: { path: string; token: string } | undefined;
 export function captureLandingToken(): void {
   const fragment = window.location.hash.replace(/^#/, '');
   if (fragment === '') return;
-  const token = new URLSearchParams(fragment).get('token');
   window.history.replaceState(window.history.state, '', `${window.location.pathname}${window.location.search}`);
-  if (token !== null && token !== '') landingToken = { path: currentPath(), token };
+  landing = { path: currentPath(), params: new URLSearchParams(fragment) };
 }
 
 /** The token the page at `path` was opened with, if it was the page this load landed on. */
 export function landingTokenFor(path: string): string | undefined {
-  return landingToken?.path === path ? landingToken.token : undefined;
+  const token = landingParamsFor(path)?.get('token');
+  return token === null || token === undefined || token === '' ? undefined : token;
+}
+
+/** Every parameter of the fragment the page at `path` was opened with (OAuth's code and state). */
+export function landingParamsFor(path: string): URLSearchParams | undefined {
+  return landing?.path === path ? landing.params : undefined;
 }
