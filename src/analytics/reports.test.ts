@@ -236,6 +236,22 @@ describe('settings and bad input', () => {
     expect(byKey((await report(RANGE)).rows)['google-ads']).toMatchObject({ leads: 1 });
   });
 
+  it('previews rules against the tags actually seen, changing nothing', async () => {
+    const url = `/api/workspaces/${workspaceId}/analytics/channel-rules/preview`;
+    const rules = [{ channel: 'social', source: { op: 'equals', value: 'facebook' } }];
+    const response = await owner.client.post(url, { channelRules: rules });
+    expect(response.statusCode, response.body).toBe(200);
+    const preview = response.json() as { rows: Array<{ source: string | null; touches: number; current: string; proposed: string }>; changed: number };
+    // L1 (facebook) and L3 (fb) move from Meta Ads to "social"; Google's lead and the untagged deals do not.
+    expect(preview.rows.filter((r) => r.proposed === 'social').map((r) => [r.source, r.current])).toEqual(
+      expect.arrayContaining([['facebook', 'meta-ads'], ['fb', 'meta-ads']]),
+    );
+    expect(preview.changed).toBe(2);
+    expect(preview.rows.find((r) => r.source === null)).toMatchObject({ touches: 3, current: 'direct', proposed: 'direct' });
+    // Nothing was saved.
+    expect(byKey((await report(RANGE)).rows)['social']).toBeUndefined();
+  });
+
   it('answers 400 in the standard shape for impossible ranges and unknown options', async () => {
     const base = `/api/workspaces/${workspaceId}/reports`;
     for (const query of ['from=2026-03-07&to=2026-03-01', 'from=2026-02-30&to=2026-03-01', 'from=2020-01-01&to=2026-01-01', `${RANGE}&model=magic`, `${RANGE}&groupBy=hour`, `${RANGE}&sort=drop%20table`, `${RANGE}&pageSize=100000`, `${RANGE}&extra=1`]) {

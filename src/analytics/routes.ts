@@ -201,6 +201,39 @@ export function registerAnalyticsRoutes(app: FastifyInstance, deps: AnalyticsRou
     },
   );
 
+  routes.post(
+    '/api/workspaces/:id/analytics/channel-rules/preview',
+    {
+      config: limit(30),
+      schema: {
+        tags,
+        summary: 'How proposed channel rules would classify the most common tags of leads and deals, next to the current rules (analyst or above; changes nothing)',
+        params,
+        body: z.strictObject({ channelRules: channelRulesSchema }),
+        response: {
+          200: z.object({
+            rows: z.array(
+              z.object({
+                source: z.string().nullable(),
+                medium: z.string().nullable(),
+                campaign: z.string().nullable(),
+                clickId: z.boolean(),
+                touches: z.number().int(),
+                current: z.string(),
+                proposed: z.string(),
+              }),
+            ),
+            changed: z.number().int(),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const access = await requireWorkspaceRole(request, deps, request.params.id, 'analyst');
+      return deps.analytics.previewChannelRules(access, request.body.channelRules);
+    },
+  );
+
   routes.get(
     '/api/workspaces/:id/analytics/rates',
     {

@@ -9,6 +9,7 @@ import { AppError } from '../http/errors.js';
 import { csvRow } from '../http/csv.js';
 import { requireCurrentRole, type WorkspaceAccess } from '../workspaces/index.js';
 import type { AttributionModel } from './attribution.js';
+import { createChannelClassifier, type ChannelRule } from './channels.js';
 import type { Metrics } from './metrics.js';
 import { buildReport, dailySeries, dataSpan, daysBetween, nextDay, totalsOf, type DailyPoint, type ReportQuery, type ReportRow } from './reports.js';
 import { rebuildRollups, type RollupBuild } from './rollups.js';
@@ -69,9 +70,20 @@ export interface AnalyticsService {
   updateSettings(access: WorkspaceAccess, patch: AnalyticsSettingsPatch, context: AuditContext): Promise<AnalyticsSettings>;
   rates(access: WorkspaceAccess): Promise<{ quote: string; rates: CurrencyRate[] }>;
   saveRates(access: WorkspaceAccess, rates: readonly CurrencyRate[], context: AuditContext): Promise<{ saved: number }>;
+  /** The most common tag combinations of leads and deals, classified under the current and the proposed rules. */
+  previewChannelRules(access: WorkspaceAccess, rules: readonly ChannelRule[]): Promise<ChannelRulePreview>;
   /** Rebuilds the rollups after new data (sync, import); callers hold no user access. */
   rebuild(workspaceId: string): Promise<RollupBuild>;
 }
+
+export interface ChannelRulePreview {
+  rows: Array<{ source: string | null; medium: string | null; campaign: string | null; clickId: boolean; touches: number; current: string; proposed: string }>;
+  /** Touches (leads and deals) whose channel the proposed rules change, among those shown. */
+  changed: number;
+}
+
+/** Distinct tag combinations a preview shows, most frequent first. */
+const PREVIEW_ROWS = 200;
 
 export interface AnalyticsServiceDeps {
   db: Pick<Database, 'withWorkspace'>;
@@ -269,6 +281,32 @@ export function createAnalyticsService(deps: AnalyticsServiceDeps): AnalyticsSer
       await rebuildRollups(deps.db, access.workspaceId);
       return { saved };
     },
+
+    previewChannelRules: (access, rules) =>
+      withRole(access, 'analyst', async (tx) => {
+        const settings = await loadAnalyticsSettings(tx);
+        const current = createChannelClassifier(settings.channelRules);
+        const proposed = createChannelClassifier(rules);
+        const tags = await sql<{ source: string | null; medium: string | null; campaign: string | null; click: boolean; touches: string }>`
+          SELECT utm_source AS source, utm_medium AS medium, utm_campaign AS campaign, click, count(*)::text AS touches
+          FROM (
+            SELECT utm_source, utm_medium, utm_campaign, (gclid IS NOT NULL OR fbclid IS NOT NULL OR yclid IS NOT NULL) AS click FROM leads
+            UNION ALL
+            SELECT utm_source, utm_medium, utm_campaign, (gclid IS NOT NULL OR fbclid IS NOT NULL OR yclid IS NOT NULL) FROM deals
+          ) t
+          GROUP BY 1, 2, 3, 4 ORDER BY count(*) DESC, 1, 2, 3 LIMIT ${PREVIEW_ROWS}`.execute(tx);
+        let changed = 0;
+        const rows = tags.rows.map((row) => {
+          // Which click id it was does not matter for the rules; gclid stands in for "one is present".
+          const touch = { utmSource: row.source, utmMedium: row.medium, utmCampaign: row.campaign, gclid: row.click ? 'x' : null, fbclid: null, yclid: null };
+          const before = current(touch);
+          const after = proposed(touch);
+          const touches = Number(row.touches);
+          if (before !== after) changed += touches;
+          return { source: row.source, medium: row.medium, campaign: row.campaign, clickId: row.click, touches, current: before, proposed: after };
+        });
+        return { rows, changed };
+      }),
 
     rebuild: (workspaceId) => rebuildRollups(deps.db, workspaceId),
   };

@@ -64,6 +64,7 @@ const ROUTES: RouteCase[] = [
   { name: 'export a report', method: 'GET', path: () => `${ws()}/reports/export.csv?from=2026-01-01&to=2026-01-31`, minimum: 'analyst', allowed: 200 },
   { name: 'read analytics settings', method: 'GET', path: () => `${ws()}/analytics/settings`, minimum: 'viewer', allowed: 200 },
   { name: 'change analytics settings', method: 'PATCH', path: () => `${ws()}/analytics/settings`, body: () => ({ halfLifeDays: 7 }), minimum: 'admin', allowed: 200 },
+  { name: 'preview channel rules', method: 'POST', path: () => `${ws()}/analytics/channel-rules/preview`, body: () => ({ channelRules: [] }), minimum: 'analyst', allowed: 200 },
   { name: 'read currency rates', method: 'GET', path: () => `${ws()}/analytics/rates`, minimum: 'viewer', allowed: 200 },
   { name: 'save currency rates', method: 'POST', path: () => `${ws()}/analytics/rates`, body: () => ({ rates: [{ date: '2026-01-01', base: 'EUR', rate: '1.1' }] }), minimum: 'admin', allowed: 200 },
 ];
