@@ -87,7 +87,7 @@ async function measure(label: 'PostgreSQL' | 'PGlite', db: Database, owner: Owne
   started = performance.now();
   const build = await rebuildRollups(db, workspaceId);
   const buildMs = performance.now() - started;
-  console.log(`  ${label}: rollups rebuilt in ${formatMs(buildMs)} (${build.baseRows.toLocaleString('en-US')} daily rows, ${build.outcomeRows.toLocaleString('en-US')} outcome rows)`);
+  console.log(`  ${label}: rollups rebuilt in ${formatMs(buildMs)} (${build.channelRows.toLocaleString('en-US')} channel-day rows, ${build.campaignRows.toLocaleString('en-US')} campaign running-sum rows)`);
 
   const query = { from: FIRST_REPORT_DAY, to: LAST_DAY, model: 'last_non_direct' as const, groupBy: 'campaign' as const, sort: 'spend' as const, order: 'desc' as const };
   let rows = 0;

@@ -80,7 +80,7 @@ describe('reports over synced demo data', () => {
     const counts = await t.db.withWorkspace(workspaceId, async (tx) => {
       const deals = await tx.selectFrom('deals').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
       const credits = await tx
-        .selectFrom('report_outcomes_daily')
+        .selectFrom('report_channel_daily')
         .select(['model', (eb) => eb.fn.sum<string>('deal_credits').as('credits')])
         .groupBy('model')
         .execute();

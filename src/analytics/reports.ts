@@ -7,6 +7,7 @@ import type { WorkspaceTx } from '../db/index.js';
 import type { AttributionModel } from './attribution.js';
 import { addSums, computeMetrics, emptySums, type MetricSums, type Metrics } from './metrics.js';
 import { CREDIT_SCALE } from './money.js';
+import { UNMATCHED_CAMPAIGN } from './rollups.js';
 
 export const REPORT_GROUPINGS = ['channel', 'campaign', 'day', 'week', 'month'] as const;
 export type ReportGrouping = (typeof REPORT_GROUPINGS)[number];
@@ -71,20 +72,17 @@ export const channelLabel = (channel: string) => CHANNEL_LABELS[channel] ?? chan
 
 // --- SQL ---------------------------------------------------------------------------------------------
 
-/** The grouping's key columns, from a fixed list (never from input). */
-function keyColumns(groupBy: ReportGrouping): { bucket: RawBuilder<string>; channel: RawBuilder<string | null>; campaign: RawBuilder<string | null> } {
-  const none = sql<null>`NULL::text`;
+/** The grouping's bucket over report_channel_daily, from a fixed list (never from input). */
+function bucketOf(groupBy: Exclude<ReportGrouping, 'campaign'>): RawBuilder<string> {
   switch (groupBy) {
     case 'channel':
-      return { bucket: sql<string>`''`, channel: sql<string>`channel`, campaign: none };
-    case 'campaign':
-      return { bucket: sql<string>`''`, channel: sql<string>`channel`, campaign: sql<string>`campaign_id::text` };
+      return sql<string>`''`;
     case 'day':
-      return { bucket: sql<string>`to_char(day, 'YYYY-MM-DD')`, channel: none, campaign: none };
+      return sql<string>`to_char(day, 'YYYY-MM-DD')`;
     case 'week':
-      return { bucket: sql<string>`to_char(date_trunc('week', day), 'YYYY-MM-DD')`, channel: none, campaign: none };
+      return sql<string>`to_char(date_trunc('week', day), 'YYYY-MM-DD')`;
     case 'month':
-      return { bucket: sql<string>`to_char(day, 'YYYY-MM')`, channel: none, campaign: none };
+      return sql<string>`to_char(day, 'YYYY-MM')`;
   }
 }
 
@@ -95,50 +93,78 @@ interface GroupSums {
   sums: MetricSums;
 }
 
-const groupKey = (g: { bucket: string; channel: string | null; campaign: string | null }) => `${g.bucket}\u0000${g.channel ?? ''}\u0000${g.campaign ?? ''}`;
+interface SumRow {
+  spend: string;
+  impressions: string;
+  clicks: string;
+  leads: string;
+  deals: string;
+  won: string;
+  revenue: string;
+  customers: string;
+  ltv: string;
+}
 
-async function groupedSums(tx: WorkspaceTx, filter: ReportFilter, groupBy: ReportGrouping): Promise<Map<string, GroupSums>> {
-  const k = keyColumns(groupBy);
+function sumsOf(row: SumRow): MetricSums {
+  return {
+    spendMicros: BigInt(row.spend),
+    impressions: BigInt(row.impressions),
+    clicks: BigInt(row.clicks),
+    leads: BigInt(row.leads),
+    dealCredits: BigInt(row.deals),
+    wonCredits: BigInt(row.won),
+    revenueMicros: BigInt(row.revenue),
+    ...customerSums(BigInt(row.customers), BigInt(row.ltv)),
+  };
+}
+
+const isEmpty = (s: MetricSums) => Object.values(s).every((v) => v === 0n);
+
+/** Channel, day, week or month: a few rows a day from report_channel_daily. */
+async function channelSums(tx: WorkspaceTx, filter: ReportFilter, groupBy: Exclude<ReportGrouping, 'campaign'>): Promise<GroupSums[]> {
+  const bucket = bucketOf(groupBy);
+  const channel = groupBy === 'channel' ? sql<string>`channel` : sql<null>`NULL::text`;
   const channelFilter = filter.channel === undefined ? sql`` : sql`AND channel = ${filter.channel}`;
-  const base = await sql<{ bucket: string; channel: string | null; campaign: string | null; spend: string; impressions: string; clicks: string; leads: string }>`
-    SELECT ${k.bucket} AS bucket, ${k.channel} AS channel, ${k.campaign} AS campaign,
-           sum(spend_micros)::text AS spend, sum(impressions)::text AS impressions, sum(clicks)::text AS clicks, sum(leads)::text AS leads
-    FROM report_daily
-    WHERE day BETWEEN ${filter.from}::date AND ${filter.to}::date ${channelFilter}
-    GROUP BY 1, 2, 3`.execute(tx);
-  const outcomes = await sql<{ bucket: string; channel: string | null; campaign: string | null; deals: string; won: string; revenue: string; customers: string; ltv: string }>`
-    SELECT ${k.bucket} AS bucket, ${k.channel} AS channel, ${k.campaign} AS campaign,
+  const rows = await sql<SumRow & { bucket: string; channel: string | null }>`
+    SELECT ${bucket} AS bucket, ${channel} AS channel,
+           sum(spend_micros)::text AS spend, sum(impressions)::text AS impressions, sum(clicks)::text AS clicks, sum(leads)::text AS leads,
            sum(deal_credits)::text AS deals, sum(won_credits)::text AS won, sum(revenue_micros)::text AS revenue,
            sum(customer_credits)::text AS customers, sum(ltv_revenue_micros)::text AS ltv
-    FROM report_outcomes_daily
+    FROM report_channel_daily
     WHERE model = ${filter.model} AND day BETWEEN ${filter.from}::date AND ${filter.to}::date ${channelFilter}
-    GROUP BY 1, 2, 3`.execute(tx);
-  const groups = new Map<string, GroupSums>();
-  const groupOf = (row: { bucket: string; channel: string | null; campaign: string | null }) => {
-    const key = groupKey(row);
-    let group = groups.get(key);
-    if (group === undefined) {
-      group = { bucket: row.bucket, channel: row.channel, campaign: row.campaign, sums: emptySums() };
-      groups.set(key, group);
-    }
-    return group;
-  };
-  for (const row of base.rows) {
-    const group = groupOf(row);
-    group.sums = addSums(group.sums, { ...emptySums(), spendMicros: BigInt(row.spend), impressions: BigInt(row.impressions), clicks: BigInt(row.clicks), leads: BigInt(row.leads) });
-  }
-  for (const row of outcomes.rows) {
-    const group = groupOf(row);
-    group.sums = addSums(group.sums, {
-      ...emptySums(),
-      dealCredits: BigInt(row.deals),
-      wonCredits: BigInt(row.won),
-      revenueMicros: BigInt(row.revenue),
-      ...customerSums(BigInt(row.customers), BigInt(row.ltv)),
-    });
-  }
-  return groups;
+    GROUP BY 1, 2`.execute(tx);
+  return rows.rows.map((row) => ({ bucket: row.bucket, channel: row.channel, campaign: null, sums: sumsOf(row) }));
 }
+
+/**
+ * Campaigns: the running sums on the range's last day (or the data's, if earlier) minus those on
+ * the day before it starts: two rows per campaign, whatever the range.
+ */
+async function campaignSums(tx: WorkspaceTx, filter: ReportFilter): Promise<GroupSums[]> {
+  const last = await sql<{ day: string | null }>`
+    SELECT to_char(max(day), 'YYYY-MM-DD') AS day FROM report_channel_daily WHERE model = ${filter.model}`.execute(tx);
+  const dataEnd = last.rows[0]?.day ?? null;
+  if (dataEnd === null || dataEnd < filter.from) return [];
+  const end = dataEnd < filter.to ? dataEnd : filter.to;
+  const before = nextDay(filter.from, -1);
+  const channelFilter = filter.channel === undefined ? sql`` : sql`AND e.channel = ${filter.channel}`;
+  const diff = (column: string, as: string) => sql`(e.${sql.ref(column)} - coalesce(s.${sql.ref(column)}, 0))::text AS ${sql.ref(as)}`;
+  const rows = await sql<SumRow & { channel: string; campaign: string }>`
+    SELECT e.channel, e.campaign_id::text AS campaign,
+           ${diff('spend_micros', 'spend')}, ${diff('impressions', 'impressions')}, ${diff('clicks', 'clicks')}, ${diff('leads', 'leads')},
+           ${diff('deal_credits', 'deals')}, ${diff('won_credits', 'won')}, ${diff('revenue_micros', 'revenue')},
+           ${diff('customer_credits', 'customers')}, ${diff('ltv_revenue_micros', 'ltv')}
+    FROM report_campaign_running e
+    LEFT JOIN report_campaign_running s
+      ON s.model = e.model AND s.day = ${before}::date AND s.channel = e.channel AND s.campaign_id = e.campaign_id
+    WHERE e.model = ${filter.model} AND e.day = ${end}::date ${channelFilter}`.execute(tx);
+  return rows.rows
+    .map((row) => ({ bucket: '', channel: row.channel, campaign: row.campaign === UNMATCHED_CAMPAIGN ? null : row.campaign, sums: sumsOf(row) }))
+    .filter((group) => !isEmpty(group.sums));
+}
+
+const groupedSums = (tx: WorkspaceTx, filter: ReportFilter, groupBy: ReportGrouping): Promise<GroupSums[]> =>
+  groupBy === 'campaign' ? campaignSums(tx, filter) : channelSums(tx, filter, groupBy);
 
 /**
  * Customers are stored as credits (a customer shared by two channels counts half in each); LTV is
@@ -188,7 +214,7 @@ export interface ReportResult {
 }
 
 export async function buildReport(tx: WorkspaceTx, query: ReportQuery): Promise<ReportResult> {
-  const groups = [...(await groupedSums(tx, query, query.groupBy)).values()];
+  const groups = await groupedSums(tx, query, query.groupBy);
   const names = await campaignNames(tx, groups.flatMap((g) => (g.campaign === null ? [] : [g.campaign])));
   let total = emptySums();
   const rows = groups.map((group) => {
@@ -211,7 +237,7 @@ export async function buildReport(tx: WorkspaceTx, query: ReportQuery): Promise<
 export async function totalsOf(tx: WorkspaceTx, filter: ReportFilter): Promise<Metrics> {
   const groups = await groupedSums(tx, filter, 'month');
   let total = emptySums();
-  for (const group of groups.values()) total = addSums(total, group.sums);
+  for (const group of groups) total = addSums(total, group.sums);
   return computeMetrics(total);
 }
 
@@ -224,7 +250,7 @@ export interface DailyPoint {
 /** Spend and revenue for every day of the range (days without data are zero, not missing). */
 export async function dailySeries(tx: WorkspaceTx, filter: ReportFilter): Promise<DailyPoint[]> {
   const groups = await groupedSums(tx, filter, 'day');
-  const byDay = new Map([...groups.values()].map((g) => [g.bucket, computeMetrics(g.sums)]));
+  const byDay = new Map(groups.map((g) => [g.bucket, computeMetrics(g.sums)]));
   const out: DailyPoint[] = [];
   for (let day = filter.from; day <= filter.to; day = nextDay(day)) {
     const m = byDay.get(day);
@@ -246,7 +272,7 @@ export function daysBetween(from: string, to: string): number {
 /** The first and last day any rollup has data (for "no data in this range" hints); index-only. */
 export async function dataSpan(tx: WorkspaceTx, model: AttributionModel): Promise<{ from: string | null; to: string | null }> {
   const row = await sql<{ from: string | null; to: string | null }>`
-    SELECT to_char(least((SELECT min(day) FROM report_daily), (SELECT min(day) FROM report_outcomes_daily WHERE model = ${model})), 'YYYY-MM-DD') AS "from",
-           to_char(greatest((SELECT max(day) FROM report_daily), (SELECT max(day) FROM report_outcomes_daily WHERE model = ${model})), 'YYYY-MM-DD') AS "to"`.execute(tx);
+    SELECT to_char(min(day), 'YYYY-MM-DD') AS "from", to_char(max(day), 'YYYY-MM-DD') AS "to"
+    FROM report_channel_daily WHERE model = ${model}`.execute(tx);
   return row.rows[0] ?? { from: null, to: null };
 }

@@ -20,8 +20,9 @@ const MS_PER_DAY = 86_400_000;
 export interface RollupBuild {
   durationMs: number;
   sourceRows: number;
-  baseRows: number;
-  outcomeRows: number;
+  /** Rows written to report_channel_daily and report_campaign_running. */
+  channelRows: number;
+  campaignRows: number;
   /** Currencies (and the first day) with no rate into the reporting currency: left out, not guessed. */
   missingRates: Array<{ currency: string; day: string }>;
 }
@@ -82,52 +83,57 @@ async function loadRates(tx: WorkspaceTx, reporting: string): Promise<RateTable>
 
 // --- accumulation ------------------------------------------------------------------------------------
 
-interface BaseCell {
-  day: string;
-  channel: string;
-  campaignId: string | null;
-  spend: bigint;
-  impressions: bigint;
-  clicks: bigint;
-  leads: bigint;
-}
+/** Sums in a fixed order; base rows fill the first four, outcomes the rest. */
+const SUM_COLUMNS = ['spend_micros', 'impressions', 'clicks', 'leads', 'deal_credits', 'won_credits', 'revenue_micros', 'customer_credits', 'ltv_revenue_micros'] as const;
+const SPEND = 0;
+const IMPRESSIONS = 1;
+const CLICKS = 2;
+const LEADS = 3;
+const DEALS = 4;
+const WON = 5;
+const REVENUE = 6;
+const CUSTOMERS = 7;
+const LTV = 8;
+type Sums = bigint[];
+const zeroSums = (): Sums => SUM_COLUMNS.map(() => 0n);
 
-interface OutcomeCell {
-  model: AttributionModel;
-  day: string;
-  channel: string;
-  campaignId: string | null;
-  deals: bigint;
-  won: bigint;
-  revenue: bigint;
-  customers: bigint;
-  ltvRevenue: bigint;
-}
+/** Touches of a channel that matched none of its campaigns are kept under the zero uuid. */
+export const UNMATCHED_CAMPAIGN = '00000000-0000-0000-0000-000000000000';
+const MS_PER_DAY_NUMBER = 86_400_000;
+const dayNumber = (day: string) => Date.parse(`${day}T00:00:00Z`) / MS_PER_DAY_NUMBER;
+const dayText = (n: number) => new Date(n * MS_PER_DAY_NUMBER).toISOString().slice(0, 10);
 
-const cellKey = (day: string, channel: string, campaignId: string | null) => `${day}\u0000${channel}\u0000${campaignId ?? ''}`;
-
+/** Sums by (channel, campaign) and day: once for the model-independent base, once per model. */
 class Accumulator {
-  readonly base = new Map<string, BaseCell>();
-  readonly outcomes = new Map<string, OutcomeCell>();
+  readonly base = new Map<string, Map<number, Sums>>();
+  readonly outcomes = new Map<AttributionModel, Map<string, Map<number, Sums>>>(ATTRIBUTION_MODELS.map((m) => [m, new Map()]));
+  firstDay = Number.POSITIVE_INFINITY;
+  lastDay = Number.NEGATIVE_INFINITY;
 
-  baseCell(day: string, channel: string, campaignId: string | null): BaseCell {
-    const key = cellKey(day, channel, campaignId);
-    let cell = this.base.get(key);
-    if (cell === undefined) {
-      cell = { day, channel, campaignId, spend: 0n, impressions: 0n, clicks: 0n, leads: 0n };
-      this.base.set(key, cell);
+  private cell(byKey: Map<string, Map<number, Sums>>, day: string, channel: string, campaignId: string | null): Sums {
+    const key = `${channel}\u0000${campaignId ?? UNMATCHED_CAMPAIGN}`;
+    let days = byKey.get(key);
+    if (days === undefined) {
+      days = new Map();
+      byKey.set(key, days);
     }
-    return cell;
+    const n = dayNumber(day);
+    let sums = days.get(n);
+    if (sums === undefined) {
+      sums = zeroSums();
+      days.set(n, sums);
+      if (n < this.firstDay) this.firstDay = n;
+      if (n > this.lastDay) this.lastDay = n;
+    }
+    return sums;
   }
 
-  outcomeCell(model: AttributionModel, day: string, channel: string, campaignId: string | null): OutcomeCell {
-    const key = `${model}\u0000${cellKey(day, channel, campaignId)}`;
-    let cell = this.outcomes.get(key);
-    if (cell === undefined) {
-      cell = { model, day, channel, campaignId, deals: 0n, won: 0n, revenue: 0n, customers: 0n, ltvRevenue: 0n };
-      this.outcomes.set(key, cell);
-    }
-    return cell;
+  baseCell(day: string, channel: string, campaignId: string | null): Sums {
+    return this.cell(this.base, day, channel, campaignId);
+  }
+
+  outcomeCell(model: AttributionModel, day: string, channel: string, campaignId: string | null): Sums {
+    return this.cell(this.outcomes.get(model) as Map<string, Map<number, Sums>>, day, channel, campaignId);
   }
 }
 
@@ -213,10 +219,10 @@ export async function rebuildRollups(db: Pick<Database, 'withWorkspace'>, worksp
     sourceRows += await addDeals(tx, acc, classify, settings, rates, touchesByContact, touchByLead, won);
     addCustomers(acc, won, settings.ltvWindowDays);
 
-    await sql`DELETE FROM report_daily WHERE workspace_id = ${workspaceId}`.execute(tx);
-    await sql`DELETE FROM report_outcomes_daily WHERE workspace_id = ${workspaceId}`.execute(tx);
-    const baseRows = await writeBase(tx, workspaceId, [...acc.base.values()]);
-    const outcomeRows = await writeOutcomes(tx, workspaceId, [...acc.outcomes.values()]);
+    await sql`DELETE FROM report_channel_daily WHERE workspace_id = ${workspaceId}`.execute(tx);
+    await sql`DELETE FROM report_campaign_running WHERE workspace_id = ${workspaceId}`.execute(tx);
+    const channelRows = await writeChannelDaily(tx, workspaceId, acc);
+    const campaignRows = await writeCampaignRunning(tx, workspaceId, acc);
     const missingRates = [...rates.missing].map(([currency, day]) => ({ currency, day })).sort((a, b) => a.currency.localeCompare(b.currency));
     const durationMs = Math.round(performance.now() - started);
     await tx
@@ -226,7 +232,7 @@ export async function rebuildRollups(db: Pick<Database, 'withWorkspace'>, worksp
         oc.column('workspace_id').doUpdateSet({ built_at: new Date(), duration_ms: durationMs, source_rows: sourceRows, missing_rates: JSON.stringify(missingRates) }),
       )
       .execute();
-    return { durationMs, sourceRows, baseRows, outcomeRows, missingRates };
+    return { durationMs, sourceRows, channelRows, campaignRows, missingRates };
   });
 }
 
@@ -240,9 +246,9 @@ async function addSpend(tx: WorkspaceTx, acc: Accumulator, rates: RateTable): Pr
   for (const row of rows.rows) {
     const cell = acc.baseCell(row.day, row.channel, row.campaign_id);
     const spend = rates.convert(BigInt(row.spend), row.currency.trim(), row.day);
-    if (spend !== undefined) cell.spend += spend;
-    cell.impressions += BigInt(row.impressions);
-    cell.clicks += BigInt(row.clicks);
+    if (spend !== undefined) cell[SPEND] = (cell[SPEND] as bigint) + spend;
+    cell[IMPRESSIONS] = (cell[IMPRESSIONS] as bigint) + BigInt(row.impressions);
+    cell[CLICKS] = (cell[CLICKS] as bigint) + BigInt(row.clicks);
   }
   return rows.rows.length;
 }
@@ -275,7 +281,8 @@ async function addLeads(
       FROM leads WHERE id > ${after}::uuid ORDER BY id LIMIT ${PAGE_ROWS}`.execute(tx);
     for (const lead of page.rows) {
       const touch = classify(lead, new Date(Number(lead.created_ms)));
-      acc.baseCell(lead.day, touch.channel, touch.campaignId).leads += 1n;
+      const cell = acc.baseCell(lead.day, touch.channel, touch.campaignId);
+      cell[LEADS] = (cell[LEADS] as bigint) + 1n;
       touchByLead.set(`${lead.integration_id}\u0000${lead.external_id}`, touch);
       if (lead.contact_external_id !== null) {
         const key = `${lead.integration_id}\u0000${lead.contact_external_id}`;
@@ -358,11 +365,12 @@ async function addDeals(
         touches.forEach((touch, i) => {
           const share = credit[i] ?? 0n;
           if (share === 0n) return;
-          acc.outcomeCell(model, deal.created_day, touch.channel, touch.campaignId).deals += share;
+          const created = acc.outcomeCell(model, deal.created_day, touch.channel, touch.campaignId);
+          created[DEALS] = (created[DEALS] as bigint) + share;
           if (isWon) {
             const cell = acc.outcomeCell(model, deal.closed_day as string, touch.channel, touch.campaignId);
-            cell.won += share;
-            cell.revenue += revenue?.[i] ?? 0n;
+            cell[WON] = (cell[WON] as bigint) + share;
+            cell[REVENUE] = (cell[REVENUE] as bigint) + (revenue?.[i] ?? 0n);
           }
         });
       }
@@ -402,8 +410,8 @@ function addCustomers(acc: Accumulator, won: readonly WonDeal[], windowDays: num
         const share = credit[i] ?? 0n;
         if (share === 0n) return;
         const cell = acc.outcomeCell(model, first.closedDay, touch.channel, touch.campaignId);
-        cell.customers += share;
-        cell.ltvRevenue += split[i] ?? 0n;
+        cell[CUSTOMERS] = (cell[CUSTOMERS] as bigint) + share;
+        cell[LTV] = (cell[LTV] as bigint) + (split[i] ?? 0n);
       });
     }
   }
@@ -411,32 +419,117 @@ function addCustomers(acc: Accumulator, won: readonly WonDeal[], windowDays: num
 
 // --- writing -----------------------------------------------------------------------------------------
 
-async function writeBase(tx: WorkspaceTx, workspaceId: string, cells: readonly BaseCell[]): Promise<number> {
-  for (let i = 0; i < cells.length; i += WRITE_ROWS) {
-    const chunk = cells.slice(i, i + WRITE_ROWS);
-    await sql`
-      INSERT INTO report_daily (workspace_id, day, channel, campaign_id, spend_micros, impressions, clicks, leads)
-      SELECT ${workspaceId}::uuid, d, ch, cp, s, im, cl, le
-      FROM unnest(${chunk.map((c) => c.day)}::date[], ${chunk.map((c) => c.channel)}::text[], ${chunk.map((c) => c.campaignId)}::uuid[],
-                  ${chunk.map((c) => c.spend.toString())}::bigint[], ${chunk.map((c) => c.impressions.toString())}::bigint[],
-                  ${chunk.map((c) => c.clicks.toString())}::bigint[], ${chunk.map((c) => c.leads.toString())}::bigint[])
-           AS t(d, ch, cp, s, im, cl, le)`.execute(tx);
+/** Collects rows column by column and inserts them through unnest() in chunks. */
+class ColumnWriter {
+  private columns: string[][];
+  rows = 0;
+  private pending = 0;
+
+  constructor(
+    private readonly tx: WorkspaceTx,
+    private readonly insert: (columns: string[][]) => Promise<void>,
+    width: number,
+  ) {
+    this.columns = Array.from({ length: width }, () => []);
   }
-  return cells.length;
+
+  async add(values: readonly string[]): Promise<void> {
+    values.forEach((value, i) => (this.columns[i] as string[]).push(value));
+    this.rows += 1;
+    this.pending += 1;
+    if (this.pending >= WRITE_ROWS) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.pending === 0) return;
+    const columns = this.columns;
+    this.columns = columns.map(() => []);
+    this.pending = 0;
+    await this.insert(columns);
+  }
 }
 
-async function writeOutcomes(tx: WorkspaceTx, workspaceId: string, cells: readonly OutcomeCell[]): Promise<number> {
-  for (let i = 0; i < cells.length; i += WRITE_ROWS) {
-    const chunk = cells.slice(i, i + WRITE_ROWS);
-    await sql`
-      INSERT INTO report_outcomes_daily (workspace_id, model, day, channel, campaign_id, deal_credits, won_credits, revenue_micros, customer_credits, ltv_revenue_micros)
-      SELECT ${workspaceId}::uuid, m, d, ch, cp, de, wo, re, cu, lt
-      FROM unnest(${chunk.map((c) => c.model)}::text[], ${chunk.map((c) => c.day)}::date[], ${chunk.map((c) => c.channel)}::text[],
-                  ${chunk.map((c) => c.campaignId)}::uuid[], ${chunk.map((c) => c.deals.toString())}::bigint[], ${chunk.map((c) => c.won.toString())}::bigint[],
-                  ${chunk.map((c) => c.revenue.toString())}::bigint[], ${chunk.map((c) => c.customers.toString())}::bigint[],
-                  ${chunk.map((c) => c.ltvRevenue.toString())}::bigint[])
-           AS t(m, d, ch, cp, de, wo, re, cu, lt)`.execute(tx);
-  }
-  return cells.length;
+const sumArrays = (columns: string[][], offset: number) => sql.join(SUM_COLUMNS.map((_, i) => sql`${columns[offset + i]}::bigint[]`));
+const sumNames = sql.join(SUM_COLUMNS.map((c) => sql.ref(c)));
+
+function addInto(target: Sums, source: Sums | undefined): void {
+  if (source === undefined) return;
+  for (let i = 0; i < target.length; i += 1) target[i] = (target[i] as bigint) + (source[i] as bigint);
 }
 
+/** report_channel_daily: per model, the base and the model's outcomes summed by day and channel. */
+async function writeChannelDaily(tx: WorkspaceTx, workspaceId: string, acc: Accumulator): Promise<number> {
+  const writer = new ColumnWriter(
+    tx,
+    async (c) => {
+      await sql`INSERT INTO report_channel_daily (workspace_id, model, day, channel, ${sumNames})
+        SELECT ${workspaceId}::uuid, * FROM unnest(${c[0]}::text[], ${c[1]}::date[], ${c[2]}::text[], ${sumArrays(c, 3)})`.execute(tx);
+    },
+    3 + SUM_COLUMNS.length,
+  );
+  const byChannel = (byKey: Map<string, Map<number, Sums>>) => {
+    const out = new Map<string, Sums>();
+    for (const [key, days] of byKey) {
+      const channel = key.slice(0, key.indexOf('\u0000'));
+      for (const [day, sums] of days) {
+        const at = `${day}\u0000${channel}`;
+        let total = out.get(at);
+        if (total === undefined) {
+          total = zeroSums();
+          out.set(at, total);
+        }
+        addInto(total, sums);
+      }
+    }
+    return out;
+  };
+  const base = byChannel(acc.base);
+  for (const model of ATTRIBUTION_MODELS) {
+    const outcomes = byChannel(acc.outcomes.get(model) as Map<string, Map<number, Sums>>);
+    for (const at of new Set([...base.keys(), ...outcomes.keys()])) {
+      const sums = zeroSums();
+      addInto(sums, base.get(at));
+      addInto(sums, outcomes.get(at));
+      const [day, channel] = at.split('\u0000') as [string, string];
+      await writer.add([model, dayText(Number(day)), channel, ...sums.map(String)]);
+    }
+  }
+  await writer.flush();
+  return writer.rows;
+}
+
+/**
+ * report_campaign_running: per model and (channel, campaign), running sums on every day from the
+ * campaign's first day to the last day of any data, so a range is two rows apart.
+ */
+async function writeCampaignRunning(tx: WorkspaceTx, workspaceId: string, acc: Accumulator): Promise<number> {
+  const writer = new ColumnWriter(
+    tx,
+    async (c) => {
+      await sql`INSERT INTO report_campaign_running (workspace_id, model, day, channel, campaign_id, ${sumNames})
+        SELECT ${workspaceId}::uuid, * FROM unnest(${c[0]}::text[], ${c[1]}::date[], ${c[2]}::text[], ${c[3]}::uuid[], ${sumArrays(c, 4)})`.execute(tx);
+    },
+    4 + SUM_COLUMNS.length,
+  );
+  const days: string[] = [];
+  for (let n = acc.firstDay; n <= acc.lastDay; n += 1) days.push(dayText(n));
+  for (const model of ATTRIBUTION_MODELS) {
+    const outcomes = acc.outcomes.get(model) as Map<string, Map<number, Sums>>;
+    for (const key of new Set([...acc.base.keys(), ...outcomes.keys()])) {
+      const [channel, campaign] = key.split('\u0000') as [string, string];
+      const own = acc.base.get(key);
+      const theirs = outcomes.get(key);
+      let first = Number.POSITIVE_INFINITY;
+      for (const n of own?.keys() ?? []) if (n < first) first = n;
+      for (const n of theirs?.keys() ?? []) if (n < first) first = n;
+      const running = zeroSums();
+      for (let n = first; n <= acc.lastDay; n += 1) {
+        addInto(running, own?.get(n));
+        addInto(running, theirs?.get(n));
+        await writer.add([model, days[n - acc.firstDay] as string, channel, campaign, ...running.map(String)]);
+      }
+    }
+  }
+  await writer.flush();
+  return writer.rows;
+}

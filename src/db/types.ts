@@ -445,29 +445,32 @@ export interface CurrencyRatesTable {
   rate: ColumnType<string, string, string>;
 }
 
-/** Rollup rows. Read dates with to_char and sums as ::text (a sum of bigint is numeric). */
-export interface ReportDailyTable {
-  workspace_id: string;
-  day: DateColumn;
-  channel: string;
-  campaign_id: string | null;
+/** Rollup sums (0008): read them as ::text (a sum of bigint is numeric) and add them as BigInt. */
+interface ReportSums {
   spend_micros: Bigint;
   impressions: Bigint;
   clicks: Bigint;
   leads: Bigint;
-}
-
-export interface ReportOutcomesDailyTable {
-  workspace_id: string;
-  model: AttributionModelName;
-  day: DateColumn;
-  channel: string;
-  campaign_id: string | null;
   deal_credits: Bigint;
   won_credits: Bigint;
   revenue_micros: Bigint;
   customer_credits: Bigint;
   ltv_revenue_micros: Bigint;
+}
+
+export interface ReportChannelDailyTable extends ReportSums {
+  workspace_id: string;
+  model: AttributionModelName;
+  day: DateColumn;
+  channel: string;
+}
+
+export interface ReportCampaignRunningTable extends ReportSums {
+  workspace_id: string;
+  model: AttributionModelName;
+  day: DateColumn;
+  channel: string;
+  campaign_id: string;
 }
 
 export interface ReportBuildsTable {
@@ -509,7 +512,7 @@ export interface DB {
   sync_runs: SyncRunsTable;
   analytics_settings: AnalyticsSettingsTable;
   currency_rates: CurrencyRatesTable;
-  report_daily: ReportDailyTable;
-  report_outcomes_daily: ReportOutcomesDailyTable;
+  report_channel_daily: ReportChannelDailyTable;
+  report_campaign_running: ReportCampaignRunningTable;
   report_builds: ReportBuildsTable;
 }

@@ -25,35 +25,51 @@ CREATE TABLE currency_rates (
   PRIMARY KEY (workspace_id, base, quote, date)
 );
 
--- Spend, clicks and leads by day, channel and campaign (model-independent). Money in micros of
--- the reporting currency (1 unit = 1,000,000), converted at the day's rate.
-CREATE TABLE report_daily (
-  workspace_id  uuid NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
-  day           date NOT NULL,
-  channel       text NOT NULL CHECK (length(channel) BETWEEN 1 AND 40),
-  campaign_id   uuid,
-  spend_micros  bigint NOT NULL DEFAULT 0,
-  impressions   bigint NOT NULL DEFAULT 0,
-  clicks        bigint NOT NULL DEFAULT 0,
-  leads         bigint NOT NULL DEFAULT 0
-);
-CREATE INDEX report_daily_day_idx ON report_daily (workspace_id, day);
-
--- Deal outcomes by attribution model: counts are credits (1 deal = 1,000,000), so fractional
--- multi-touch credit stays exact; revenue is split by the same credit to the micro.
-CREATE TABLE report_outcomes_daily (
+-- The rollups, per attribution model. Counts of deals are credits (1 deal = 1,000,000), so
+-- fractional multi-touch credit stays exact; money is in micros of the reporting currency
+-- (1 unit = 1,000,000), converted at the day's rate and split by the same credit to the micro.
+-- Spend, clicks and leads do not depend on the model and are repeated under each one.
+--
+-- By channel and day: totals, the daily series and every grouping but campaign read these rows
+-- (a few per day whatever the volume).
+CREATE TABLE report_channel_daily (
   workspace_id       uuid NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
   model              text NOT NULL CHECK (model IN ('first_touch', 'last_non_direct', 'linear', 'position_based', 'time_decay')),
   day                date NOT NULL,
   channel            text NOT NULL CHECK (length(channel) BETWEEN 1 AND 40),
-  campaign_id        uuid,
+  spend_micros       bigint NOT NULL DEFAULT 0,
+  impressions        bigint NOT NULL DEFAULT 0,
+  clicks             bigint NOT NULL DEFAULT 0,
+  leads              bigint NOT NULL DEFAULT 0,
   deal_credits       bigint NOT NULL DEFAULT 0,
   won_credits        bigint NOT NULL DEFAULT 0,
   revenue_micros     bigint NOT NULL DEFAULT 0,
   customer_credits   bigint NOT NULL DEFAULT 0,
-  ltv_revenue_micros bigint NOT NULL DEFAULT 0
+  ltv_revenue_micros bigint NOT NULL DEFAULT 0,
+  PRIMARY KEY (workspace_id, model, day, channel)
 );
-CREATE INDEX report_outcomes_daily_day_idx ON report_outcomes_daily (workspace_id, model, day);
+
+-- By campaign: running sums from each campaign's first day to the end of the data, one row a day
+-- (days without activity repeat the sums), so any range of any campaign is the row on its last day
+-- minus the row on the day before it: two rows per campaign, however long the range.
+-- campaign_id is the zero uuid for touches of the channel that matched no campaign.
+CREATE TABLE report_campaign_running (
+  workspace_id       uuid NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+  model              text NOT NULL CHECK (model IN ('first_touch', 'last_non_direct', 'linear', 'position_based', 'time_decay')),
+  day                date NOT NULL,
+  channel            text NOT NULL CHECK (length(channel) BETWEEN 1 AND 40),
+  campaign_id        uuid NOT NULL,
+  spend_micros       bigint NOT NULL,
+  impressions        bigint NOT NULL,
+  clicks             bigint NOT NULL,
+  leads              bigint NOT NULL,
+  deal_credits       bigint NOT NULL,
+  won_credits        bigint NOT NULL,
+  revenue_micros     bigint NOT NULL,
+  customer_credits   bigint NOT NULL,
+  ltv_revenue_micros bigint NOT NULL,
+  PRIMARY KEY (workspace_id, model, day, channel, campaign_id)
+);
 
 -- When each workspace's rollups were last rebuilt, and from what (for the UI and for tests).
 CREATE TABLE report_builds (
@@ -67,7 +83,7 @@ CREATE TABLE report_builds (
 DO $$
 DECLARE t text;
 BEGIN
-  FOREACH t IN ARRAY ARRAY['analytics_settings', 'currency_rates', 'report_daily', 'report_outcomes_daily', 'report_builds'] LOOP
+  FOREACH t IN ARRAY ARRAY['analytics_settings', 'currency_rates', 'report_channel_daily', 'report_campaign_running', 'report_builds'] LOOP
     EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
     EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
     EXECUTE format($p$CREATE POLICY %I ON %I
