@@ -147,19 +147,26 @@ async function campaignSums(tx: WorkspaceTx, filter: ReportFilter): Promise<Grou
   if (dataEnd === null || dataEnd < filter.from) return [];
   const end = dataEnd < filter.to ? dataEnd : filter.to;
   const before = nextDay(filter.from, -1);
-  const channelFilter = filter.channel === undefined ? sql`` : sql`AND e.channel = ${filter.channel}`;
-  const diff = (column: string, as: string) => sql`(e.${sql.ref(column)} - coalesce(s.${sql.ref(column)}, 0))::text AS ${sql.ref(as)}`;
-  const rows = await sql<SumRow & { channel: string; campaign: string }>`
-    SELECT e.channel, e.campaign_id::text AS campaign,
-           ${diff('spend_micros', 'spend')}, ${diff('impressions', 'impressions')}, ${diff('clicks', 'clicks')}, ${diff('leads', 'leads')},
-           ${diff('deal_credits', 'deals')}, ${diff('won_credits', 'won')}, ${diff('revenue_micros', 'revenue')},
-           ${diff('customer_credits', 'customers')}, ${diff('ltv_revenue_micros', 'ltv')}
-    FROM report_campaign_running e
-    LEFT JOIN report_campaign_running s
-      ON s.model = e.model AND s.day = ${before}::date AND s.channel = e.channel AND s.campaign_id = e.campaign_id
-    WHERE e.model = ${filter.model} AND e.day = ${end}::date ${channelFilter}`.execute(tx);
-  return rows.rows
-    .map((row) => ({ bucket: '', channel: row.channel, campaign: row.campaign === UNMATCHED_CAMPAIGN ? null : row.campaign, sums: sumsOf(row) }))
+  const channelFilter = filter.channel === undefined ? sql`` : sql`AND channel = ${filter.channel}`;
+  // Two index range scans joined here, not in SQL: a rebuild's fresh rows have no statistics until
+  // autovacuum analyzes them, and the planner then nests loops over a whole day's rows.
+  const at = (day: string) =>
+    sql<SumRow & { channel: string; campaign: string }>`
+      SELECT channel, campaign_id::text AS campaign,
+             spend_micros::text AS spend, impressions::text AS impressions, clicks::text AS clicks, leads::text AS leads,
+             deal_credits::text AS deals, won_credits::text AS won, revenue_micros::text AS revenue,
+             customer_credits::text AS customers, ltv_revenue_micros::text AS ltv
+      FROM report_campaign_running
+      WHERE model = ${filter.model} AND day = ${day}::date ${channelFilter}`.execute(tx);
+  const [ending, starting] = [await at(end), await at(before)];
+  const startOf = new Map(starting.rows.map((row) => [`${row.channel}\u0000${row.campaign}`, sumsOf(row)]));
+  return ending.rows
+    .map((row) => {
+      const sums = sumsOf(row);
+      const start = startOf.get(`${row.channel}\u0000${row.campaign}`);
+      const diff = start === undefined ? sums : (Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v - start[k as keyof MetricSums]])) as unknown as MetricSums);
+      return { bucket: '', channel: row.channel, campaign: row.campaign === UNMATCHED_CAMPAIGN ? null : row.campaign, sums: diff };
+    })
     .filter((group) => !isEmpty(group.sums));
 }
 
