@@ -393,6 +393,7 @@ describe('identity pages', () => {
     // then asks for members and invitations at once: both get 401, one refresh serves both.
     await page.context().clearCookies({ name: '__Host-tl_access' });
     await page.getByRole('link', { name: `${person.email.split('@')[0]}'s workspace` }).click();
+    await page.getByRole('navigation', { name: 'Workspace', exact: true }).getByRole('link', { name: 'Members' }).click();
     await page.getByRole('row').filter({ hasText: email }).waitFor();
     await page.getByRole('region', { name: 'Pending invitations' }).getByText('No invitations are waiting').waitFor();
     expect(refreshes, 'one refresh for two parallel requests').toHaveLength(1);
@@ -483,6 +484,7 @@ describe('workspace pages', () => {
     await heading(page, 'Workspaces').waitFor();
     await page.getByRole('link', { name: "Olivia Owner's workspace" }).click();
     await heading(page, "Olivia Owner's workspace").waitFor();
+    await page.getByRole('navigation', { name: 'Workspace', exact: true }).getByRole('link', { name: 'Members' }).click();
 
     // Invite.
     const invite = page.getByRole('region', { name: 'Invite someone' });

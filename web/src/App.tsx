@@ -2,6 +2,7 @@
 // user send a signed-out visitor to /login?next=<here>, which brings them back afterwards.
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { AppLink } from './components/app-link.js';
+import { LanguageSwitcher } from './components/language-switcher.js';
 import { t } from './i18n/index.js';
 import { loginPathReturningHere, navigate, useCurrentPath } from './navigation.js';
 import { NOT_FOUND, matchRoute } from './routes.js';
@@ -66,7 +67,7 @@ function Shell() {
         {route.access === 'public' ? route.render(params) : <SignedInOnly>{route.render(params)}</SignedInOnly>}
       </main>
       <footer className="site-footer">
-        <div className="container">{t('footer.text')}</div>
+        <div className="container footer-inner">{t('footer.text')}<LanguageSwitcher /></div>
       </footer>
     </>
   );

@@ -11,12 +11,15 @@ import { ForgotPasswordPage } from './pages/forgot-password-page.js';
 import { HomePage } from './pages/home-page.js';
 import { LoginPage } from './pages/login-page.js';
 import { NotFoundPage } from './pages/not-found-page.js';
+import { OAuthCompletePage } from './pages/oauth-complete-page.js';
 import { ResetPasswordPage } from './pages/reset-password-page.js';
 import { SecurityPage } from './pages/security-page.js';
 import { SignUpPage } from './pages/sign-up-page.js';
 import { VerifyEmailPage } from './pages/verify-email-page.js';
 import { ApiKeysPage } from './pages/workspaces/api-keys-page.js';
 import { AuditPage } from './pages/workspaces/audit-page.js';
+import { DashboardPage } from './pages/workspaces/dashboard-page.js';
+import { IntegrationsPage } from './pages/workspaces/integrations-page.js';
 import { MembersPage } from './pages/workspaces/members-page.js';
 import { SettingsPage } from './pages/workspaces/settings-page.js';
 import { WorkspacesPage } from './pages/workspaces/workspaces-page.js';
@@ -48,7 +51,10 @@ export const ROUTES: readonly Route[] = [
   { pattern: '/account/security', title: 'title.accountSecurity', access: 'signed-in', render: () => <AccountSecurityPage /> },
   { pattern: '/account/sessions', title: 'title.sessions', access: 'signed-in', render: () => <SessionsPage /> },
   { pattern: '/workspaces', title: 'title.workspaces', access: 'signed-in', render: () => <WorkspacesPage /> },
-  { pattern: '/workspaces/:workspaceId', title: 'title.members', access: 'signed-in', render: (p) => <MembersPage key={param(p, 'workspaceId')} workspaceId={param(p, 'workspaceId')} /> },
+  { pattern: '/workspaces/:workspaceId', title: 'title.dashboard', access: 'signed-in', render: (p) => <DashboardPage key={param(p, 'workspaceId')} workspaceId={param(p, 'workspaceId')} /> },
+  { pattern: '/workspaces/:workspaceId/integrations', title: 'title.integrations', access: 'signed-in', render: (p) => <IntegrationsPage key={param(p, 'workspaceId')} workspaceId={param(p, 'workspaceId')} /> },
+  { pattern: '/integrations/oauth/complete', title: 'title.oauthComplete', access: 'signed-in', render: () => <OAuthCompletePage /> },
+  { pattern: '/workspaces/:workspaceId/members', title: 'title.members', access: 'signed-in', render: (p) => <MembersPage key={param(p, 'workspaceId')} workspaceId={param(p, 'workspaceId')} /> },
   { pattern: '/workspaces/:workspaceId/api-keys', title: 'title.apiKeys', access: 'signed-in', render: (p) => <ApiKeysPage key={param(p, 'workspaceId')} workspaceId={param(p, 'workspaceId')} /> },
   { pattern: '/workspaces/:workspaceId/audit', title: 'title.audit', access: 'signed-in', render: (p) => <AuditPage key={param(p, 'workspaceId')} workspaceId={param(p, 'workspaceId')} /> },
   { pattern: '/workspaces/:workspaceId/settings', title: 'title.settings', access: 'signed-in', render: (p) => <SettingsPage key={param(p, 'workspaceId')} workspaceId={param(p, 'workspaceId')} /> },

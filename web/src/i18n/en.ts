@@ -1,6 +1,13 @@
 // English, the reference dictionary: every key the app uses is defined here, and every other
 // language must define the same keys (see ./index.ts). `{name}` is a placeholder filled at runtime.
+import { enAnalyticsSettings } from './en-analytics-settings.js';
+import { enDashboard } from './en-dashboard.js';
+import { enIntegrations } from './en-integrations.js';
+
 export const en = {
+  ...enIntegrations,
+  ...enDashboard,
+  ...enAnalyticsSettings,
   // --- page titles (document.title) ---
   'title.home': 'Throughline — end-to-end marketing analytics',
   'title.disclosure': 'Vulnerability disclosure policy — Throughline',

@@ -337,12 +337,19 @@ function ConnectionItem({
       {(canSync || canManage) && (
         <div className="item-actions">
           {canSync && (
-            <button type="button" className="button-secondary" onClick={() => void syncNow()} disabled={busy !== undefined || run !== null} aria-label={t('integrations.syncNowNamed', { name: integration.displayName })}>
+            <button
+              type="button"
+              className="button-secondary"
+              onClick={() => void syncNow()}
+              disabled={busy !== undefined || run !== null}
+              // The name starts with the visible words (WCAG 2.5.3), and says which integration.
+              aria-label={busy === 'sync' || run !== null ? undefined : t('integrations.syncNowNamed', { name: integration.displayName })}
+            >
               {busy === 'sync' ? t('integrations.syncRequesting') : run !== null ? t('integrations.syncRunning') : t('integrations.syncNow')}
             </button>
           )}
           {canReconnect && (
-            <button type="button" className="button-primary" onClick={() => void reconnect()} disabled={busy !== undefined} aria-label={t('integrations.reconnectNamed', { name: integration.displayName })}>
+            <button type="button" className="button-primary" onClick={() => void reconnect()} disabled={busy !== undefined} aria-label={busy === 'reconnect' ? undefined : t('integrations.reconnectNamed', { name: integration.displayName })}>
               {busy === 'reconnect' ? t('integrations.opening') : t('integrations.reconnect')}
             </button>
           )}
@@ -491,7 +498,7 @@ function ProviderItem({ workspace, provider, canManage }: { workspace: Workspace
       </div>
       {canManage && provider.availability === 'available' && (
         <div className="item-actions">
-          <button type="button" className="button-primary" onClick={() => void connect()} disabled={busy} aria-label={t('integrations.connectNamed', { name: provider.displayName })}>
+          <button type="button" className="button-primary" onClick={() => void connect()} disabled={busy} aria-label={busy ? undefined : t('integrations.connectNamed', { name: provider.displayName })}>
             {busy ? t('integrations.opening') : t('integrations.connect')}
           </button>
         </div>

@@ -16,7 +16,7 @@ const INVITABLE: readonly InvitationRole[] = ['admin', 'analyst', 'viewer'];
 const ALL_ROLES: readonly WorkspaceRole[] = ['owner', 'admin', 'analyst', 'viewer'];
 
 export function MembersPage({ workspaceId }: { workspaceId: string }) {
-  return <WorkspaceFrame workspaceId={workspaceId} section="">{(workspace) => <Members workspace={workspace} />}</WorkspaceFrame>;
+  return <WorkspaceFrame workspaceId={workspaceId} section="members">{(workspace) => <Members workspace={workspace} />}</WorkspaceFrame>;
 }
 
 function Members({ workspace }: { workspace: WorkspaceSummary }) {

@@ -7,7 +7,8 @@ import { PageHeader, TabBar } from '../../components/layout.js';
 import { t, type MessageKey } from '../../i18n/index.js';
 import { useMe } from '../../session.js';
 
-export type WorkspaceSection = '' | 'api-keys' | 'audit' | 'settings';
+/** '' is the dashboard, the workspace's landing page. */
+export type WorkspaceSection = '' | 'integrations' | 'members' | 'api-keys' | 'audit' | 'settings';
 
 const RANK: Record<WorkspaceRole, number> = { viewer: 1, analyst: 2, admin: 3, owner: 4 };
 
@@ -55,7 +56,9 @@ export function WorkspaceFrame({
   }
   const others = me.workspaces.filter((w) => w.id !== workspace.id);
   const tabs = [
-    { to: workspacePath(workspace.id), label: t('workspace.tabMembers') },
+    { to: workspacePath(workspace.id), label: t('workspace.tabDashboard') },
+    { to: workspacePath(workspace.id, 'integrations'), label: t('workspace.tabIntegrations') },
+    { to: workspacePath(workspace.id, 'members'), label: t('workspace.tabMembers') },
     ...(mayOpen('api-keys', workspace.role) ? [{ to: workspacePath(workspace.id, 'api-keys'), label: t('workspace.tabApiKeys') }] : []),
     ...(mayOpen('audit', workspace.role) ? [{ to: workspacePath(workspace.id, 'audit'), label: t('workspace.tabAudit') }] : []),
     { to: workspacePath(workspace.id, 'settings'), label: t('workspace.tabSettings') },
