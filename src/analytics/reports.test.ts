@@ -259,7 +259,11 @@ describe('settings and bad input', () => {
       expect(response.statusCode, query).toBe(400);
       expect(response.json(), query).toMatchObject({ error: { code: 'request.invalid' } });
     }
-    const rate = await owner.client.post(`/api/workspaces/${workspaceId}/analytics/rates`, { rates: [{ date: '2026-03-01', base: 'USD', rate: '0' }] });
-    expect(rate.statusCode).toBe(400);
+    const rates = `/api/workspaces/${workspaceId}/analytics/rates`;
+    expect((await owner.client.post(rates, { rates: [{ date: '2026-03-01', base: 'USD', rate: '0' }] })).statusCode).toBe(400);
+    const twice = await owner.client.post(rates, { rates: [{ date: '2026-03-01', base: 'USD', rate: '0.9' }, { date: '2026-03-01', base: 'USD', rate: '0.8' }] });
+    expect(twice.statusCode).toBe(400);
+    expect(twice.json()).toMatchObject({ error: { code: 'request.invalid' } });
+    expect((await owner.client.get(rates)).json()).toMatchObject({ rates: [{ date: '2026-03-01', base: 'USD', rate: '0.9000000000' }] });
   });
 });

@@ -258,7 +258,13 @@ export function registerAnalyticsRoutes(app: FastifyInstance, deps: AnalyticsRou
         tags,
         summary: 'Add or replace daily currency rates (owner or admin); reports are rebuilt at once',
         params,
-        body: z.strictObject({ rates: z.array(rateSchema).min(1).max(20_000) }),
+        body: z.strictObject({
+          rates: z
+            .array(rateSchema)
+            .min(1)
+            .max(20_000)
+            .refine((rates) => new Set(rates.map((r) => `${r.date}:${r.base}`)).size === rates.length, 'each date and currency at most once'),
+        }),
         response: { 200: z.object({ saved: z.number().int() }) },
       },
     },

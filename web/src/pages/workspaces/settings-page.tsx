@@ -1,8 +1,10 @@
 // Workspace settings: its name (admins), and whether every member must use two-factor
 // authentication (owners). Members without a second factor are then sent to set one up.
+// Below them, the analytics settings (components/analytics-settings-sections.tsx).
 import { useCallback, useId, useState, type FormEvent } from 'react';
 import type { WorkspaceSummary } from '../../api/identity.js';
 import { workspacesApi, type WorkspaceDetails } from '../../api/workspaces.js';
+import { AnalyticsSettingsSections } from '../../components/analytics-settings-sections.js';
 import { FormAlert, Notice, SubmitButton, TextField, useForm } from '../../components/form.js';
 import { LoadProblem } from '../../components/load-problem.js';
 import { useLoad } from '../../components/use-load.js';
@@ -23,6 +25,7 @@ function Settings({ workspace }: { workspace: WorkspaceSummary }) {
     <div className="stack">
       <NameForm workspace={workspace} details={details.state.data} onSaved={details.reload} />
       <RequireMfaForm workspace={workspace} details={details.state.data} onSaved={details.reload} />
+      <AnalyticsSettingsSections workspaceId={workspace.id} role={workspace.role} />
     </div>
   );
 }
