@@ -160,12 +160,11 @@ export function createAnalyticsService(deps: AnalyticsServiceDeps): AnalyticsSer
         const model = query.model ?? settings.defaultModel;
         const length = daysBetween(query.from, query.to) + 1;
         const previousRange = { from: nextDay(query.from, -length), to: nextDay(query.from, -1) };
-        const [totals, previous, series, span] = [
-          await totalsOf(tx, { ...query, model }),
-          await totalsOf(tx, { ...previousRange, model }),
-          await dailySeries(tx, { ...query, model }),
-          await dataSpan(tx, model),
-        ];
+        // One connection, so one query after another.
+        const totals = await totalsOf(tx, { ...query, model });
+        const previous = await totalsOf(tx, { ...previousRange, model });
+        const series = await dailySeries(tx, { ...query, model });
+        const span = await dataSpan(tx, model);
         return {
           currency: settings.reportingCurrency,
           timezone: settings.timezone,

@@ -96,24 +96,6 @@ export interface AnalyticsSettings {
   defaultModel: AttributionModel;
 }
 
-export type IntegrationState = 'active' | 'needs_reconnect' | 'disconnected' | 'error';
-export type SyncRunState = 'queued' | 'running' | 'succeeded' | 'failed';
-
-export interface IntegrationSyncStatus {
-  id: string;
-  provider: string;
-  displayName: string;
-  status: IntegrationState;
-  statusMessage: string | null;
-  syncIntervalMinutes: number;
-  createdAt: string;
-  lastSuccessAt: string | null;
-  lastError: { message: string; at: string } | null;
-  rowsSynced: number | null;
-  nextRunAt: string | null;
-  currentRun: { id: string; state: SyncRunState; progress: number; error: string | null } | null;
-}
-
 const base = (workspaceId: string) => `/api/workspaces/${segment(workspaceId)}`;
 const withSignal = (signal?: AbortSignal): RequestOptions | undefined => (signal === undefined ? undefined : { signal });
 
@@ -152,9 +134,4 @@ export const analyticsApi = {
     return api.download(`${base(workspaceId)}/reports/export.${format}`, { query: reportParams(selection) });
   },
   settings: (workspaceId: string, signal?: AbortSignal) => api.get<AnalyticsSettings>(`${base(workspaceId)}/analytics/settings`, withSignal(signal)),
-
-  syncStatus: (workspaceId: string, signal?: AbortSignal) =>
-    api.get<{ integrations: IntegrationSyncStatus[] }>(`${base(workspaceId)}/integrations/sync-status`, withSignal(signal)),
-  syncNow: (workspaceId: string, integrationId: string) =>
-    api.post<{ runId: string; state: 'queued' | 'running'; alreadyQueued: boolean }>(`${base(workspaceId)}/integrations/${segment(integrationId)}/sync`, {}),
 };

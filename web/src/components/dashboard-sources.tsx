@@ -2,7 +2,7 @@
 // while one runs, and "Sync now" for analysts and up (the server checks the role again). The page
 // polls while a sync is queued or running, and says when one finishes so the report can reload.
 import { useState } from 'react';
-import { analyticsApi, type IntegrationState, type IntegrationSyncStatus } from '../api/analytics.js';
+import { integrationsApi, type IntegrationState, type SyncStatus as IntegrationSyncStatus } from '../api/integrations.js';
 import type { WorkspaceRole } from '../api/identity.js';
 import { formatDateTime, t, type MessageKey } from '../i18n/index.js';
 import { AppLink } from './app-link.js';
@@ -48,7 +48,7 @@ export function DataSources({ workspaceId, role, integrationsPath, integrations,
     setProblem(undefined);
     setNotice(undefined);
     try {
-      const answer = await analyticsApi.syncNow(workspaceId, integration.id);
+      const answer = await integrationsApi.syncNow(workspaceId, integration.id);
       setNotice(t(answer.alreadyQueued ? 'dashboard.syncAlreadyQueued' : 'dashboard.syncStarted', { name: integration.displayName }));
       onSyncRequested();
     } catch (error) {

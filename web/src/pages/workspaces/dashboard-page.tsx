@@ -3,7 +3,8 @@
 // state of the data sources. The view (period, model, rows, sort, page) is in the address bar;
 // every figure comes from the reports API (src/analytics), formatted here and never recomputed.
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
-import { analyticsApi, type AnalyticsSettings, type IntegrationSyncStatus, type ReportQuery, type ReportSummary } from '../../api/analytics.js';
+import { analyticsApi, type AnalyticsSettings, type ReportQuery, type ReportSummary } from '../../api/analytics.js';
+import { integrationsApi, type SyncStatus as IntegrationSyncStatus } from '../../api/integrations.js';
 import type { WorkspaceSummary } from '../../api/identity.js';
 import { AppLink } from '../../components/app-link.js';
 import { SpendRevenueChart } from '../../components/dashboard-chart.js';
@@ -51,7 +52,7 @@ function Dashboard({ workspace }: { workspace: WorkspaceSummary }) {
 
 /** The data sources, asked again every couple of seconds while any of them is syncing. */
 function useDataSources(workspaceId: string, onSyncFinished: (names: string[]) => void) {
-  const load = useCallback((signal: AbortSignal) => analyticsApi.syncStatus(workspaceId, signal), [workspaceId]);
+  const load = useCallback((signal: AbortSignal) => integrationsApi.syncStatus(workspaceId, signal), [workspaceId]);
   const { state, reload } = useLoad(load);
   const { data, problem } = useKept(state);
   const syncing = data?.integrations.some(isSyncing) ?? false;
