@@ -191,7 +191,14 @@ describe('the hand-checked fixture', () => {
 
 describe('exports', () => {
   it('downloads CSV and XLSX for analysts, audits each, and neutralises formula-like names', async () => {
-    await t.database.owner.query(`UPDATE campaigns SET name = '=HYPERLINK("http://evil.test")' WHERE workspace_id = $1 AND name = 'Brand'`, [workspaceId]);
+    // As the owner without RLS (FORCE RLS binds the table owner too on a PostgreSQL server).
+    const renamed = await queryAsOwnerWithoutRls<{ id: string }>(
+      t.database.owner,
+      ['campaigns'],
+      `UPDATE campaigns SET name = '=HYPERLINK("http://evil.test")' WHERE workspace_id = $1 AND name = 'Brand' RETURNING id`,
+      [workspaceId],
+    );
+    expect(renamed).toHaveLength(1);
     const csv = await owner.client.get(`/api/workspaces/${workspaceId}/reports/export.csv?${RANGE}&groupBy=campaign`);
     expect(csv.statusCode, csv.body).toBe(200);
     expect(csv.headers['content-type']).toContain('text/csv');

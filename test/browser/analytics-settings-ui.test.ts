@@ -472,10 +472,13 @@ describe('analytics settings page', () => {
       expect(rateWrites).toHaveLength(1);
       expect(await paste.inputValue()).toBe('');
       const latest = card.getByRole('table', { name: 'Currency rates into EUR, newest first' });
-      expect(await tableRows(latest)).toEqual([
-        ['2026-03-02', 'USD', '1 USD = 0.9125 EUR'],
-        ['2026-03-01', 'USD', '1 USD = 0.92 EUR'],
-      ]);
+      // The list reloads after the notice: wait for it rather than read it mid-request.
+      await expect
+        .poll(() => tableRows(latest))
+        .toEqual([
+          ['2026-03-02', 'USD', '1 USD = 0.9125 EUR'],
+          ['2026-03-01', 'USD', '1 USD = 0.92 EUR'],
+        ]);
 
       // By hand: a rate into EUR itself is refused before sending; a lowercase code and a decimal comma are fine.
       const add = card.getByRole('region', { name: 'Add a rate' });
@@ -490,7 +493,7 @@ describe('analytics settings page', () => {
       await add.getByLabel('Rate in EUR').fill('1,17');
       await add.getByRole('button', { name: 'Add rate' }).click();
       await card.getByText('Saved 1 GBP = 1.17 EUR from 2026-03-03. Reports have been recomputed.').waitFor();
-      expect((await tableRows(latest))[0]).toEqual(['2026-03-03', 'GBP', '1 GBP = 1.17 EUR']);
+      await expect.poll(async () => (await tableRows(latest))[0]).toEqual(['2026-03-03', 'GBP', '1 GBP = 1.17 EUR']);
       expect(await savedRates(team.admin, team.workspaceId)).toEqual([
         { date: '2026-03-03', base: 'GBP', rate: '1.1700000000' },
         { date: '2026-03-02', base: 'USD', rate: '0.9125000000' },
@@ -559,8 +562,8 @@ describe('analytics settings page', () => {
         const unsafe = writes(page, '');
         await openSettings(page, team.workspaceId);
         const rulesCard = page.getByRole('region', { name: 'Channel rules' });
-        expect(await tableRows(rulesCard.getByRole('table', { name: /This workspace’s channel rules/ }))).toEqual([['1', 'social', 'equals facebook', 'any', 'any']]);
-        expect(await tableRows(page.getByRole('table', { name: 'Currency rates into EUR, newest first' }))).toEqual([['2026-03-01', 'USD', '1 USD = 0.92 EUR']]);
+        await expect.poll(() => tableRows(rulesCard.getByRole('table', { name: /This workspace’s channel rules/ }))).toEqual([['1', 'social', 'equals facebook', 'any', 'any']]);
+        await expect.poll(() => tableRows(page.getByRole('table', { name: 'Currency rates into EUR, newest first' }))).toEqual([['2026-03-01', 'USD', '1 USD = 0.92 EUR']]);
         expect(await page.getByLabel('Time-decay half-life (days)').inputValue()).toBe('10');
         for (const label of ['Reporting currency', 'Time zone', 'Default attribution model', 'Time-decay half-life (days)', 'LTV window (days)']) {
           expect(await page.getByLabel(label, { exact: true }).isDisabled(), label).toBe(true);
