@@ -5,7 +5,7 @@
 // page is checked for console errors, uncaught errors and CSP violations.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,10 +23,9 @@ import { PASSWORD, createPeople, createWorkspace, type Person } from '../support
 import { createTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { TestClient } from '../support/http-client.js';
-import { launchChromium, openInstrumentedPage, type InstrumentedPage } from './chromium.js';
+import { expectNoProblems, launchChromium, openInstrumentedPage, screenshot, type InstrumentedPage } from './chromium.js';
 
 const BUILT_INDEX = fileURLToPath(new URL('../../dist/web/index.html', import.meta.url));
-const SCREENSHOT_DIR = fileURLToPath(new URL('./__screenshots__/', import.meta.url));
 const JOURNEY_MS = 120_000;
 /** Failed sign-ins from one address that get it blocked (the default, 100, would take 30 s of bcrypt). */
 const IP_FAILURES = 3;
@@ -60,19 +59,6 @@ async function newPage(): Promise<InstrumentedPage> {
   const instrumented = await openInstrumentedPage(required(browser, 'browser'), baseUrl);
   openPages.push(instrumented);
   return instrumented;
-}
-
-/** No uncaught error, no CSP violation, and no console error but a status the test caused (`allowStatuses`). */
-async function expectNoProblems(instrumented: InstrumentedPage, allowStatuses: number[] = []): Promise<void> {
-  const expected = (text: string) => allowStatuses.some((status) => text.startsWith(`Failed to load resource: the server responded with a status of ${status} `));
-  expect(instrumented.consoleErrors.filter((text) => !expected(text)), 'console errors').toEqual([]);
-  expect(instrumented.pageErrors, 'uncaught page errors').toEqual([]);
-  expect(await instrumented.cspViolations(), 'CSP violations').toEqual([]);
-}
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  await mkdir(SCREENSHOT_DIR, { recursive: true });
-  await page.screenshot({ path: `${SCREENSHOT_DIR}${name}.png`, fullPage: true });
 }
 
 const heading = (page: Page, name: string | RegExp) => page.getByRole('heading', { level: 1, name });

@@ -8,7 +8,7 @@
 // is checked for console errors, uncaught errors and CSP violations. The checks the forms run
 // before sending are tested alone first.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -25,10 +25,9 @@ import { ruAnalyticsSettings } from '../../web/src/i18n/ru-analytics-settings.js
 import { PASSWORD, addMember, createPeople, createWorkspace, type Person } from '../support/accounts.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { createIntegration } from '../sync-support.js';
-import { launchChromium, openInstrumentedPage, type InstrumentedPage } from './chromium.js';
+import { expectNoProblems, launchChromium, openInstrumentedPage, screenshot, type InstrumentedPage } from './chromium.js';
 
 const BUILT_INDEX = fileURLToPath(new URL('../../dist/web/index.html', import.meta.url));
-const SCREENSHOT_DIR = fileURLToPath(new URL('./__screenshots__/', import.meta.url));
 const AXE_SOURCE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const JOURNEY_MS = 120_000;
 const RANGE = 'from=2026-03-01&to=2026-03-07';
@@ -136,19 +135,6 @@ async function newPage(): Promise<InstrumentedPage> {
   const instrumented = await openInstrumentedPage(required(browser, 'browser'), baseUrl);
   openPages.push(instrumented);
   return instrumented;
-}
-
-/** No uncaught error, no CSP violation, and no console error but a status the test caused (`allowStatuses`). */
-async function expectNoProblems(instrumented: InstrumentedPage, allowStatuses: number[] = []): Promise<void> {
-  const expected = (text: string) => allowStatuses.some((status) => text.startsWith(`Failed to load resource: the server responded with a status of ${status} `));
-  expect(instrumented.consoleErrors.filter((text) => !expected(text)), 'console errors').toEqual([]);
-  expect(instrumented.pageErrors, 'uncaught page errors').toEqual([]);
-  expect(await instrumented.cspViolations(), 'CSP violations').toEqual([]);
-}
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  await mkdir(SCREENSHOT_DIR, { recursive: true });
-  await page.screenshot({ path: `${SCREENSHOT_DIR}${name}.png`, fullPage: true });
 }
 
 /** axe-core's serious and critical findings on the page as it is now. */

@@ -1,6 +1,9 @@
 // Debian's Chromium through playwright-core, with a page that records everything that would mean
 // the app is broken or its CSP is not holding: console errors, uncaught errors, CSP violations.
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 const CHROMIUM_PATH = '/usr/bin/chromium';
 
@@ -58,4 +61,20 @@ export async function openInstrumentedPage(browser: Browser, baseURL: string): P
     cspViolations: () => page.evaluate(() => window.__cspViolations ?? []),
     close: () => context.close(),
   };
+}
+
+const SCREENSHOT_DIR = fileURLToPath(new URL('./__screenshots__/', import.meta.url));
+
+/** No uncaught error, no CSP violation, and no console error but a status the test caused (`allowStatuses`). */
+export async function expectNoProblems(instrumented: InstrumentedPage, allowStatuses: readonly number[] = []): Promise<void> {
+  const expected = (text: string) => allowStatuses.some((status) => text.startsWith(`Failed to load resource: the server responded with a status of ${status} `));
+  expect(instrumented.consoleErrors.filter((text) => !expected(text)), 'console errors').toEqual([]);
+  expect(instrumented.pageErrors, 'uncaught page errors').toEqual([]);
+  expect(await instrumented.cspViolations(), 'CSP violations').toEqual([]);
+}
+
+/** A full-page screenshot in test/browser/__screenshots__ (git-ignored), to look at. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: `${SCREENSHOT_DIR}${name}.png`, fullPage: true });
 }

@@ -17,7 +17,7 @@ import { parseDashboardQuery, rangeOf } from '../../web/src/components/dashboard
 import { channelName } from '../../web/src/components/dashboard-table.js';
 import { PASSWORD, createPeople } from '../support/accounts.js';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { launchChromium, openInstrumentedPage, type InstrumentedPage } from './chromium.js';
+import { expectNoProblems, launchChromium, openInstrumentedPage, screenshot, type InstrumentedPage } from './chromium.js';
 
 const BUILT_INDEX = fileURLToPath(new URL('../../dist/web/index.html', import.meta.url));
 const SCREENSHOT_DIR = fileURLToPath(new URL('./__screenshots__/', import.meta.url));
@@ -81,18 +81,6 @@ async function newPage(): Promise<InstrumentedPage> {
   const instrumented = await openInstrumentedPage(required(browser, 'browser'), baseUrl);
   openPages.push(instrumented);
   return instrumented;
-}
-
-/** No uncaught error, no CSP violation, and no console error. */
-async function expectNoProblems(instrumented: InstrumentedPage): Promise<void> {
-  expect(instrumented.consoleErrors, 'console errors').toEqual([]);
-  expect(instrumented.pageErrors, 'uncaught page errors').toEqual([]);
-  expect(await instrumented.cspViolations(), 'CSP violations').toEqual([]);
-}
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  await mkdir(SCREENSHOT_DIR, { recursive: true });
-  await page.screenshot({ path: `${SCREENSHOT_DIR}${name}.png`, fullPage: true });
 }
 
 const heading = (page: Page, level: number, name: string | RegExp) => page.getByRole('heading', { level, name });

@@ -4,7 +4,7 @@
 // uncaught errors and CSP violations; the only console errors allowed are the browser's own
 // "Failed to load resource" lines for HTTP errors a test provokes on purpose.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { generate } from 'otplib';
@@ -13,10 +13,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readOutbox } from '../../src/mail/index.js';
 import { PASSWORD, createPeople, waitForMail } from '../support/accounts.js';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { launchChromium, openInstrumentedPage, type InstrumentedPage } from './chromium.js';
+import { expectNoProblems, launchChromium, openInstrumentedPage, screenshot, type InstrumentedPage } from './chromium.js';
 
 const BUILT_INDEX = fileURLToPath(new URL('../../dist/web/index.html', import.meta.url));
-const SCREENSHOT_DIR = fileURLToPath(new URL('./__screenshots__/', import.meta.url));
 /** Each test is a whole user journey through a real browser and bcrypt at cost 12. */
 const JOURNEY_MS = 120_000;
 
@@ -49,18 +48,6 @@ async function newPage(): Promise<InstrumentedPage> {
  * No uncaught error, no CSP violation, and no console error other than the browser's report of an
  * HTTP status the test caused on purpose (`allowStatuses`).
  */
-async function expectNoProblems(instrumented: InstrumentedPage, allowStatuses: number[] = []): Promise<void> {
-  const expected = (text: string) => allowStatuses.some((status) => text.startsWith(`Failed to load resource: the server responded with a status of ${status} `));
-  expect(instrumented.consoleErrors.filter((text) => !expected(text)), 'console errors').toEqual([]);
-  expect(instrumented.pageErrors, 'uncaught page errors').toEqual([]);
-  expect(await instrumented.cspViolations(), 'CSP violations').toEqual([]);
-}
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  await mkdir(SCREENSHOT_DIR, { recursive: true });
-  await page.screenshot({ path: `${SCREENSHOT_DIR}${name}.png`, fullPage: true });
-}
-
 /** The path and fragment of the newest link in a mail to `to` (the server's own host may differ). */
 async function linkFromMail(to: string, subject: string, after = 0): Promise<string> {
   const mail = await waitForMail(testApp().outboxDir, to, subject, after);

@@ -7,7 +7,6 @@
 // demo-provider sync shows its progress and result; viewers and analysts see status, not controls.
 // Each page is checked for console errors, uncaught errors and CSP violations.
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page, Request } from 'playwright-core';
@@ -21,10 +20,9 @@ import { HUBSPOT_CLIENT, startFakeHubSpot, type FakeHubSpot } from '../providers
 import { providerOf } from '../sync-support.js';
 import { PASSWORD, addMember, createPeople, createWorkspace, type Person } from '../support/accounts.js';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { launchChromium, openInstrumentedPage, type InstrumentedPage } from './chromium.js';
+import { expectNoProblems, launchChromium, openInstrumentedPage, screenshot, type InstrumentedPage } from './chromium.js';
 
 const BUILT_INDEX = fileURLToPath(new URL('../../dist/web/index.html', import.meta.url));
-const SCREENSHOT_DIR = fileURLToPath(new URL('./__screenshots__/', import.meta.url));
 const JOURNEY_MS = 120_000;
 
 let t: TestApp | undefined;
@@ -55,19 +53,6 @@ async function newPage(): Promise<InstrumentedPage> {
   const instrumented = await openInstrumentedPage(required(browser, 'browser'), baseUrl);
   openPages.push(instrumented);
   return instrumented;
-}
-
-/** No uncaught error, no CSP violation, and no console error but a status the test caused (`allowStatuses`). */
-async function expectNoProblems(instrumented: InstrumentedPage, allowStatuses: number[] = []): Promise<void> {
-  const expected = (text: string) => allowStatuses.some((status) => text.startsWith(`Failed to load resource: the server responded with a status of ${status} `));
-  expect(instrumented.consoleErrors.filter((text) => !expected(text)), 'console errors').toEqual([]);
-  expect(instrumented.pageErrors, 'uncaught page errors').toEqual([]);
-  expect(await instrumented.cspViolations(), 'CSP violations').toEqual([]);
-}
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  await mkdir(SCREENSHOT_DIR, { recursive: true });
-  await page.screenshot({ path: `${SCREENSHOT_DIR}${name}.png`, fullPage: true });
 }
 
 const heading = (page: Page, name: string | RegExp) => page.getByRole('heading', { level: 1, name });
